@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * ummunotify: relay MMU notifier invalidations to user space.
+ *
+ * The ABI below is the one proposed by Roland Dreier and Eric B Munson in
+ * 2010 ("ummunotify: Userspace support for MMU notifications"), kept byte
+ * for byte: the structure layouts, the ioctl numbers and the event types
+ * are unchanged, so programs written against that patch run unmodified.
+ *
+ * A process opens /dev/ummunotify read-only.  The file descriptor is bound
+ * to the opener's address space (current->mm) for its whole life:
+ *
+ * - ioctl(UMMUNOTIFY_REGISTER_REGION) starts watching an address range,
+ *   ioctl(UMMUNOTIFY_UNREGISTER_REGION) stops watching it;
+ * - read() returns struct ummunotify_event records, one INVAL per watched
+ *   range that was invalidated since it was last reported, then one LAST
+ *   record when the queue has been emptied;
+ * - mmap() of one page at offset 0, read-only, exposes a 64-bit generation
+ *   counter (at offset 0 of the page) that the kernel increments once for
+ *   every MMU notifier invalidation that hits at least one watched range.
+ *   When the mapped counter equals the counter carried by the last LAST
+ *   event read, no event is pending and no system call is needed.
+ *
+ * See Documentation/ummunotify.rst for the full contract, including the
+ * error codes of every call.
+ */
+
+#ifndef _UAPI_LINUX_UMMUNOTIFY_H
+#define _UAPI_LINUX_UMMUNOTIFY_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/**
+ * struct ummunotify_register_ioctl - argument of UMMUNOTIFY_REGISTER_REGION
+ * @start: first user virtual address of the range (inclusive)
+ * @end: end of the range (exclusive); must be greater than @start and
+ *	not beyond the top of the user address space
+ * @user_cookie: opaque value returned in the INVAL events of this range
+ *	and used to unregister it; distinct for every live registration
+ *	of the file descriptor
+ * @flags: must be 0
+ * @reserved: must be 0
+ *
+ * Ranges may overlap or even be identical, as long as each registration
+ * uses its own @user_cookie.  The range need not be mapped, nor page
+ * aligned: an invalidation is reported when it intersects [@start, @end).
+ */
+struct ummunotify_register_ioctl {
+	__u64	start;
+	__u64	end;
+	__u64	user_cookie;
+	__u32	flags;
+	__u32	reserved;
+};
+
+#define UMMUNOTIFY_MAGIC		'U'
+
+/*
+ * UMMUNOTIFY_EXCHANGE_FEATURES - negotiate extensions.
+ *
+ * In: a 32-bit mask of the features user space wishes to use.  Out: the
+ * subset the kernel implements; from then on both sides behave as the
+ * returned mask says.  Without this call the feature mask is 0.  No
+ * feature is defined at present, so the kernel always answers 0.  It must
+ * be the first call made on the file descriptor: once any other ioctl,
+ * read() or mmap() has been made, or after it has been used once, it
+ * fails with EINVAL.
+ */
+#define UMMUNOTIFY_EXCHANGE_FEATURES	_IOWR(UMMUNOTIFY_MAGIC, 1, __u32)
+
+/*
+ * UMMUNOTIFY_REGISTER_REGION - start watching a range.
+ *
+ * In: struct ummunotify_register_ioctl.  Errors: EINVAL (start >= end,
+ * end beyond user space, non-zero flags or reserved, or the cookie is
+ * already registered on this file descriptor), ENOSPC (the per-file
+ * registration limit, module parameter max_regions, is reached), ENOMEM,
+ * EFAULT, EPERM (called from a process other than the opener's address
+ * space).
+ */
+#define UMMUNOTIFY_REGISTER_REGION	_IOW(UMMUNOTIFY_MAGIC, 2, \
+					     struct ummunotify_register_ioctl)
+
+/*
+ * UMMUNOTIFY_UNREGISTER_REGION - stop watching a range.
+ *
+ * In: the __u64 user_cookie of the registration.  Once the call returns,
+ * no event is delivered for that registration, not even one that was
+ * already queued.  Errors: EINVAL (no such cookie), EFAULT, EPERM.
+ */
+#define UMMUNOTIFY_UNREGISTER_REGION	_IOW(UMMUNOTIFY_MAGIC, 3, __u64)
+
+/**
+ * enum ummunotify_event_type - values of &struct ummunotify_event.type
+ * @UMMUNOTIFY_EVENT_TYPE_INVAL: a watched range was invalidated;
+ *	user_cookie_counter holds the registration's cookie
+ * @UMMUNOTIFY_EVENT_TYPE_LAST: the read emptied the queue;
+ *	user_cookie_counter holds the generation counter at that moment,
+ *	flags, hint_start and hint_end are 0
+ */
+enum {
+	UMMUNOTIFY_EVENT_TYPE_INVAL	= 0,
+	UMMUNOTIFY_EVENT_TYPE_LAST	= 1,
+};
+
+/**
+ * enum ummunotify_event_flag - bits of &struct ummunotify_event.flags
+ * @UMMUNOTIFY_EVENT_FLAG_HINT: the range was hit by a single invalidation
+ *	since it was last reported, and hint_start/hint_end hold exactly the
+ *	part of the registered range that it invalidated.  Without this
+ *	flag, hint_start/hint_end are the whole registered range.
+ */
+enum {
+	UMMUNOTIFY_EVENT_FLAG_HINT	= 1 << 0,
+};
+
+/**
+ * struct ummunotify_event - one record returned by read()
+ * @type: UMMUNOTIFY_EVENT_TYPE_INVAL or UMMUNOTIFY_EVENT_TYPE_LAST
+ * @flags: UMMUNOTIFY_EVENT_FLAG_* bits (INVAL only)
+ * @hint_start: start of the invalidated part (see FLAG_HINT)
+ * @hint_end: end (exclusive) of the invalidated part
+ * @user_cookie_counter: INVAL: the registration's cookie;
+ *	LAST: the generation counter when the queue became empty
+ *
+ * A registration is reported at most once between two reads however often
+ * it is hit; read() fills the buffer with as many whole records as fit and
+ * are available, and fails with EINVAL if the buffer cannot hold one.
+ */
+struct ummunotify_event {
+	__u32	type;
+	__u32	flags;
+	__u64	hint_start;
+	__u64	hint_end;
+	__u64	user_cookie_counter;
+};
+
+#endif /* _UAPI_LINUX_UMMUNOTIFY_H */

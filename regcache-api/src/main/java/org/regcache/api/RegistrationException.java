@@ -1,0 +1,40 @@
+package org.regcache.api;
+
+/**
+ * A registration or deregistration failed in the device or the kernel.
+ *
+ * <p>{@link #errno()} is the operating system error number when one is known, or 0.
+ */
+public class RegistrationException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    /** errno of "out of memory". */
+    public static final int ENOMEM = 12;
+    /** errno of "try again", returned when RLIMIT_MEMLOCK or device resources run out. */
+    public static final int EAGAIN = 11;
+
+    private final int errno;
+
+    public RegistrationException(String message, int errno) {
+        super(message);
+        this.errno = errno;
+    }
+
+    public RegistrationException(String message, int errno, Throwable cause) {
+        super(message, cause);
+        this.errno = errno;
+    }
+
+    /** The operating system error number, or 0 when unknown. */
+    public int errno() {
+        return errno;
+    }
+
+    /**
+     * Whether the failure is a lack of resources (ENOMEM or EAGAIN: pinned-memory limit,
+     * device memory-region table full), so that releasing other registrations may help.
+     */
+    public boolean isResourceExhausted() {
+        return errno == ENOMEM || errno == EAGAIN;
+    }
+}

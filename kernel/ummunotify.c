@@ -1,0 +1,731 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ummunotify: relay MMU notifier invalidations to user space.
+ *
+ * A process opens /dev/ummunotify, registers address ranges with ioctl(),
+ * reads an INVAL event for every registered range whose mapping changed and
+ * maps a read-only page holding a generation counter, so that it can tell
+ * without a system call that nothing changed.  The ABI is described in
+ * include/uapi/linux/ummunotify.h and Documentation/ummunotify.rst.
+ *
+ * Why a plain mmu_notifier and not mmu_interval_notifier: the counter must
+ * move exactly once per invalidation that hits at least one watched range,
+ * whatever the number of ranges hit.  One mmu_notifier per file sees each
+ * invalidation once, as a whole, and looks the range up in the file's own
+ * interval tree; an interval notifier per range would call us once per
+ * range hit, with nothing to tell which calls belong to the same
+ * invalidation, and would put up to max_regions nodes per file into the
+ * mm-wide tree that every other notifier user walks.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/interval_tree_generic.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/rbtree.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include <linux/ummunotify.h>
+
+static unsigned int max_regions = 1U << 20;
+module_param(max_regions, uint, 0644);
+MODULE_PARM_DESC(max_regions,
+		 "Maximum number of registered ranges per open file (default 1048576, about 128 bytes each)");
+
+/* Feature bits of UMMUNOTIFY_EXCHANGE_FEATURES we implement: none yet. */
+#define UMMUNOTIFY_KNOWN_FEATURES	0U
+
+/* Events copied to user space per round trip of the queue lock in read(). */
+#define UMMUNOTIFY_READ_BATCH	128
+
+/**
+ * struct ummunotify_reg - one registered range
+ * @it_node: node in &ummunotify_file.reg_tree, keyed by [@start, @last]
+ * @start: first address of the range
+ * @last: last address of the range (inclusive, as the interval tree wants)
+ * @subtree_last: interval tree bookkeeping
+ * @cookie_node: node in &ummunotify_file.cookie_tree, keyed by @cookie
+ * @cookie: the user's cookie
+ * @list: entry in &ummunotify_file.invalid_list while an event is queued;
+ *	empty otherwise
+ * @hint: the queued event was caused by a single invalidation
+ * @hint_start: start of the invalidated part, valid while @hint
+ * @hint_end: end (exclusive) of the invalidated part, valid while @hint
+ *
+ * All fields are protected by &ummunotify_file.wqh.lock.
+ */
+struct ummunotify_reg {
+	struct rb_node		it_node;
+	unsigned long		start;
+	unsigned long		last;
+	unsigned long		subtree_last;
+	struct rb_node		cookie_node;
+	u64			cookie;
+	struct list_head	list;
+	bool			hint;
+	unsigned long		hint_start;
+	unsigned long		hint_end;
+};
+
+/**
+ * struct ummunotify_file - state of one open file
+ * @mn: our MMU notifier, registered on the opener's mm at open()
+ * @mm: the opener's mm; the only mm allowed to use this file (the
+ *	notifier registration holds a reference on it until release)
+ * @counter_page: page mapped read-only into user space by mmap()
+ * @counter: the generation counter at offset 0 of @counter_page
+ * @wqh: readers wait here; @wqh.lock protects all fields below it
+ * @reg_tree: registrations by address range
+ * @cookie_tree: the same registrations by cookie
+ * @invalid_list: registrations with a queued event, oldest first
+ * @nr_regions: number of registrations
+ * @nr_queued: length of @invalid_list
+ * @reported: value of *@counter carried by the last LAST event read
+ * @used: an ioctl, read() or mmap() has been made; features are fixed
+ * @features: the feature mask agreed by UMMUNOTIFY_EXCHANGE_FEATURES
+ * @read_mutex: held by read() while events it took off @invalid_list are
+ *	being copied out, so that they can be put back if the copy fails;
+ *	unregistering takes it too, so a registration is never freed while a
+ *	reader holds a pointer to it.  Taken before @wqh.lock.
+ * @async_queue: SIGIO subscribers
+ *
+ * The protocol: every invalidation of the opener's mm that intersects at
+ * least one registration queues an event for each registration hit (or
+ * merges into the one already queued), bumps *@counter once and wakes the
+ * readers, all under @wqh.lock and before the notifier returns, so before
+ * munmap() and friends return.  read() takes events off the queue and adds
+ * a LAST event carrying *@counter when it empties the queue.  The file is
+ * readable while events are queued or *@counter differs from @reported.
+ *
+ * @wqh.lock is only ever taken from process context (the notifier, system
+ * calls and poll), never from interrupts, hence plain spin_lock().
+ */
+struct ummunotify_file {
+	struct mmu_notifier	mn;
+	struct mm_struct	*mm;
+	struct page		*counter_page;
+	u64			*counter;
+
+	wait_queue_head_t	wqh;
+	struct rb_root_cached	reg_tree;
+	struct rb_root		cookie_tree;
+	struct list_head	invalid_list;
+	unsigned int		nr_regions;
+	unsigned int		nr_queued;
+	u64			reported;
+	bool			used;
+	u32			features;
+
+	struct mutex		read_mutex;	/* see @read_mutex above */
+	struct fasync_struct	*async_queue;
+};
+
+static struct kmem_cache *ummunotify_reg_cache;
+
+#define REG_START(reg)	((reg)->start)
+#define REG_LAST(reg)	((reg)->last)
+
+INTERVAL_TREE_DEFINE(struct ummunotify_reg, it_node, unsigned long,
+		     subtree_last, REG_START, REG_LAST, static, reg_tree);
+
+static struct ummunotify_reg *cookie_tree_find(struct ummunotify_file *priv,
+					       u64 cookie)
+{
+	struct rb_node *node = priv->cookie_tree.rb_node;
+
+	while (node) {
+		struct ummunotify_reg *reg =
+			rb_entry(node, struct ummunotify_reg, cookie_node);
+
+		if (cookie < reg->cookie)
+			node = node->rb_left;
+		else if (cookie > reg->cookie)
+			node = node->rb_right;
+		else
+			return reg;
+	}
+	return NULL;
+}
+
+/* Returns false, and inserts nothing, if the cookie is already in use. */
+static bool cookie_tree_insert(struct ummunotify_file *priv,
+			       struct ummunotify_reg *new)
+{
+	struct rb_node **link = &priv->cookie_tree.rb_node;
+	struct rb_node *parent = NULL;
+
+	while (*link) {
+		struct ummunotify_reg *reg =
+			rb_entry(*link, struct ummunotify_reg, cookie_node);
+
+		parent = *link;
+		if (new->cookie < reg->cookie)
+			link = &parent->rb_left;
+		else if (new->cookie > reg->cookie)
+			link = &parent->rb_right;
+		else
+			return false;
+	}
+	rb_link_node(&new->cookie_node, parent, link);
+	rb_insert_color(&new->cookie_node, &priv->cookie_tree);
+	return true;
+}
+
+static bool ummunotify_readable(struct ummunotify_file *priv)
+{
+	lockdep_assert_held(&priv->wqh.lock);
+	return priv->nr_queued || *priv->counter != priv->reported;
+}
+
+/* Records an invalidation of [start, end) in every registration it hits. */
+static void ummunotify_invalidate(struct ummunotify_file *priv,
+				  unsigned long start, unsigned long end)
+{
+	struct ummunotify_reg *reg;
+	bool hit = false;
+
+	spin_lock(&priv->wqh.lock);
+	for (reg = reg_tree_iter_first(&priv->reg_tree, start, end - 1); reg;
+	     reg = reg_tree_iter_next(reg, start, end - 1)) {
+		hit = true;
+		if (!list_empty(&reg->list)) {
+			/* A second hit before the first was read. */
+			reg->hint = false;
+			continue;
+		}
+		reg->hint = true;
+		reg->hint_start = max(start, reg->start);
+		reg->hint_end = min(end - 1, reg->last) + 1;
+		list_add_tail(&reg->list, &priv->invalid_list);
+		priv->nr_queued++;
+	}
+	if (hit) {
+		/* Only we write the counter; user space reads it any time. */
+		WRITE_ONCE(*priv->counter, *priv->counter + 1);
+		wake_up_locked_poll(&priv->wqh, EPOLLIN | EPOLLRDNORM);
+	}
+	spin_unlock(&priv->wqh.lock);
+
+	if (hit)
+		kill_fasync(&priv->async_queue, SIGIO, POLL_IN);
+}
+
+static int ummunotify_invalidate_range_start(struct mmu_notifier *mn,
+					     const struct mmu_notifier_range *range)
+{
+	struct ummunotify_file *priv =
+		container_of(mn, struct ummunotify_file, mn);
+
+	/* Never sleeps, so it serves blockable and non-blockable callers. */
+	ummunotify_invalidate(priv, range->start, range->end);
+	return 0;
+}
+
+/*
+ * The address space is going away (the opener exited while the file lives
+ * on elsewhere, or the file is being released): every range is gone.
+ */
+static void ummunotify_mm_release(struct mmu_notifier *mn,
+				  struct mm_struct *mm)
+{
+	struct ummunotify_file *priv =
+		container_of(mn, struct ummunotify_file, mn);
+
+	ummunotify_invalidate(priv, 0, ULONG_MAX);
+}
+
+static const struct mmu_notifier_ops ummunotify_mmu_notifier_ops = {
+	.release		= ummunotify_mm_release,
+	.invalidate_range_start	= ummunotify_invalidate_range_start,
+};
+
+static bool ummunotify_foreign_mm(struct ummunotify_file *priv)
+{
+	return current->mm != priv->mm;
+}
+
+static void ummunotify_mark_used(struct ummunotify_file *priv)
+{
+	spin_lock(&priv->wqh.lock);
+	priv->used = true;
+	spin_unlock(&priv->wqh.lock);
+}
+
+/* The queued part of a read: the events and the registrations behind them. */
+struct ummunotify_read_batch {
+	struct ummunotify_event		ev[UMMUNOTIFY_READ_BATCH];
+	struct ummunotify_reg		*reg[UMMUNOTIFY_READ_BATCH];
+	unsigned int			n;
+	bool				last;
+	u64				old_reported;
+};
+
+/*
+ * Takes up to @max events off the queue into @batch, ending with a LAST
+ * event if the queue empties and there is room for it.
+ */
+static void ummunotify_fill_batch(struct ummunotify_file *priv,
+				  struct ummunotify_read_batch *batch,
+				  unsigned int max)
+{
+	struct ummunotify_event *ev;
+	struct ummunotify_reg *reg;
+
+	lockdep_assert_held(&priv->wqh.lock);
+	batch->n = 0;
+	batch->last = false;
+	while (batch->n < max) {
+		ev = &batch->ev[batch->n];
+		memset(ev, 0, sizeof(*ev));
+		if (list_empty(&priv->invalid_list)) {
+			ev->type = UMMUNOTIFY_EVENT_TYPE_LAST;
+			ev->user_cookie_counter = *priv->counter;
+			batch->old_reported = priv->reported;
+			priv->reported = *priv->counter;
+			batch->last = true;
+			batch->n++;
+			return;
+		}
+		reg = list_first_entry(&priv->invalid_list,
+				       struct ummunotify_reg, list);
+		list_del_init(&reg->list);
+		priv->nr_queued--;
+		ev->type = UMMUNOTIFY_EVENT_TYPE_INVAL;
+		if (reg->hint) {
+			ev->flags = UMMUNOTIFY_EVENT_FLAG_HINT;
+			ev->hint_start = reg->hint_start;
+			ev->hint_end = reg->hint_end;
+		} else {
+			ev->hint_start = reg->start;
+			ev->hint_end = (u64)reg->last + 1;
+		}
+		ev->user_cookie_counter = reg->cookie;
+		batch->reg[batch->n++] = reg;
+	}
+}
+
+/*
+ * Puts back the events of @batch from index @from on, which did not reach
+ * user space, in their original order at the head of the queue.  A
+ * registration hit again meanwhile is queued already: its report now
+ * covers two invalidations, so it loses its hint.
+ */
+static void ummunotify_unread_batch(struct ummunotify_file *priv,
+				    struct ummunotify_read_batch *batch,
+				    unsigned int from)
+{
+	struct ummunotify_reg *reg;
+	unsigned int i = batch->n;
+
+	spin_lock(&priv->wqh.lock);
+	if (batch->last && from < batch->n) {
+		priv->reported = batch->old_reported;
+		i--;
+	}
+	while (i-- > from) {
+		reg = batch->reg[i];
+		if (!list_empty(&reg->list)) {
+			reg->hint = false;
+			continue;
+		}
+		reg->hint = batch->ev[i].flags & UMMUNOTIFY_EVENT_FLAG_HINT;
+		list_add(&reg->list, &priv->invalid_list);
+		priv->nr_queued++;
+	}
+	spin_unlock(&priv->wqh.lock);
+}
+
+/*
+ * Copies out up to @count bytes of whole events.  Returns the number of
+ * bytes copied, 0 if the file turned out not to be readable any more, or
+ * -EFAULT if nothing could be copied.  Called with @read_mutex held.
+ */
+static ssize_t ummunotify_read_events(struct ummunotify_file *priv,
+				      struct ummunotify_read_batch *batch,
+				      char __user *buf, size_t count)
+{
+	size_t room = count / sizeof(struct ummunotify_event);
+	size_t copied = 0;
+	unsigned long left;
+	size_t bytes;
+
+	spin_lock(&priv->wqh.lock);
+	while (room && ummunotify_readable(priv)) {
+		ummunotify_fill_batch(priv, batch,
+				      min_t(size_t, room, UMMUNOTIFY_READ_BATCH));
+		spin_unlock(&priv->wqh.lock);
+
+		bytes = batch->n * sizeof(struct ummunotify_event);
+		left = copy_to_user(buf + copied, batch->ev, bytes);
+		if (left) {
+			unsigned int done = (bytes - left) /
+					    sizeof(struct ummunotify_event);
+
+			ummunotify_unread_batch(priv, batch, done);
+			copied += done * sizeof(struct ummunotify_event);
+			return copied ? copied : -EFAULT;
+		}
+		copied += bytes;
+		room -= batch->n;
+		if (batch->last)
+			return copied;
+		spin_lock(&priv->wqh.lock);
+	}
+	spin_unlock(&priv->wqh.lock);
+	return copied;
+}
+
+static ssize_t ummunotify_read(struct file *filp, char __user *buf,
+			       size_t count, loff_t *pos)
+{
+	struct ummunotify_file *priv = filp->private_data;
+	struct ummunotify_read_batch *batch;
+	ssize_t ret;
+
+	if (count < sizeof(struct ummunotify_event))
+		return -EINVAL;
+	if (ummunotify_foreign_mm(priv))
+		return -EPERM;
+
+	batch = kmalloc(sizeof(*batch), GFP_KERNEL_ACCOUNT);
+	if (!batch)
+		return -ENOMEM;
+
+	ummunotify_mark_used(priv);
+	do {
+		spin_lock(&priv->wqh.lock);
+		if (!ummunotify_readable(priv) && (filp->f_flags & O_NONBLOCK))
+			ret = -EAGAIN;
+		else
+			ret = wait_event_interruptible_locked(priv->wqh,
+							      ummunotify_readable(priv));
+		spin_unlock(&priv->wqh.lock);
+		if (ret)
+			break;
+
+		ret = mutex_lock_interruptible(&priv->read_mutex);
+		if (ret)
+			break;
+		/* 0 when another reader took the events first: wait again. */
+		ret = ummunotify_read_events(priv, batch, buf, count);
+		mutex_unlock(&priv->read_mutex);
+	} while (!ret);
+
+	kfree(batch);
+	return ret;
+}
+
+static __poll_t ummunotify_poll(struct file *filp, poll_table *wait)
+{
+	struct ummunotify_file *priv = filp->private_data;
+	__poll_t events = 0;
+
+	poll_wait(filp, &priv->wqh, wait);
+
+	spin_lock(&priv->wqh.lock);
+	if (ummunotify_readable(priv))
+		events = EPOLLIN | EPOLLRDNORM;
+	spin_unlock(&priv->wqh.lock);
+
+	return events;
+}
+
+static long ummunotify_exchange_features(struct ummunotify_file *priv,
+					 u32 __user *arg)
+{
+	u32 requested;
+	long ret = 0;
+
+	if (get_user(requested, arg))
+		return -EFAULT;
+
+	spin_lock(&priv->wqh.lock);
+	if (priv->used)
+		ret = -EINVAL;
+	priv->used = true;
+	if (!ret)
+		priv->features = requested & UMMUNOTIFY_KNOWN_FEATURES;
+	spin_unlock(&priv->wqh.lock);
+	if (ret)
+		return ret;
+
+	return put_user(priv->features, arg);
+}
+
+static long ummunotify_register_region(struct ummunotify_file *priv,
+				       void __user *arg)
+{
+	struct ummunotify_register_ioctl parm;
+	struct ummunotify_reg *reg;
+	long ret = 0;
+
+	if (copy_from_user(&parm, arg, sizeof(parm)))
+		return -EFAULT;
+	if (parm.flags || parm.reserved)
+		return -EINVAL;
+	if (parm.start >= parm.end || parm.end > TASK_SIZE)
+		return -EINVAL;
+
+	reg = kmem_cache_zalloc(ummunotify_reg_cache, GFP_KERNEL);
+	if (!reg)
+		return -ENOMEM;
+	reg->start = parm.start;
+	reg->last = parm.end - 1;
+	reg->cookie = parm.user_cookie;
+	INIT_LIST_HEAD(&reg->list);
+
+	spin_lock(&priv->wqh.lock);
+	priv->used = true;
+	if (priv->nr_regions >= READ_ONCE(max_regions)) {
+		ret = -ENOSPC;
+	} else if (!cookie_tree_insert(priv, reg)) {
+		ret = -EINVAL;
+	} else {
+		reg_tree_insert(reg, &priv->reg_tree);
+		priv->nr_regions++;
+	}
+	spin_unlock(&priv->wqh.lock);
+
+	if (ret)
+		kmem_cache_free(ummunotify_reg_cache, reg);
+	return ret;
+}
+
+static long ummunotify_unregister_region(struct ummunotify_file *priv,
+					 u64 __user *arg)
+{
+	struct ummunotify_reg *reg;
+	u64 cookie;
+
+	if (get_user(cookie, arg))
+		return -EFAULT;
+
+	/* A reader may hold the registration between dequeue and copy. */
+	mutex_lock(&priv->read_mutex);
+	spin_lock(&priv->wqh.lock);
+	priv->used = true;
+	reg = cookie_tree_find(priv, cookie);
+	if (reg) {
+		rb_erase(&reg->cookie_node, &priv->cookie_tree);
+		reg_tree_remove(reg, &priv->reg_tree);
+		priv->nr_regions--;
+		if (!list_empty(&reg->list)) {
+			list_del(&reg->list);
+			priv->nr_queued--;
+		}
+	}
+	spin_unlock(&priv->wqh.lock);
+	mutex_unlock(&priv->read_mutex);
+
+	if (!reg)
+		return -EINVAL;
+	kmem_cache_free(ummunotify_reg_cache, reg);
+	return 0;
+}
+
+static long ummunotify_ioctl(struct file *filp, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct ummunotify_file *priv = filp->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case UMMUNOTIFY_EXCHANGE_FEATURES:
+	case UMMUNOTIFY_REGISTER_REGION:
+	case UMMUNOTIFY_UNREGISTER_REGION:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	if (ummunotify_foreign_mm(priv))
+		return -EPERM;
+
+	switch (cmd) {
+	case UMMUNOTIFY_EXCHANGE_FEATURES:
+		return ummunotify_exchange_features(priv, argp);
+	case UMMUNOTIFY_REGISTER_REGION:
+		return ummunotify_register_region(priv, argp);
+	default:
+		return ummunotify_unregister_region(priv, argp);
+	}
+}
+
+/* vm_flags became read-only in 6.3; Kbuild tells which API we have. */
+static void ummunotify_vma_mod_flags(struct vm_area_struct *vma,
+				     vm_flags_t set, vm_flags_t clear)
+{
+#ifdef UMMUNOTIFY_HAVE_VM_FLAGS_MOD
+	vm_flags_mod(vma, set, clear);
+#else
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+#endif
+}
+
+static int ummunotify_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct ummunotify_file *priv = filp->private_data;
+
+	if (ummunotify_foreign_mm(priv))
+		return -EPERM;
+	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE)
+		return -EPERM;
+
+	/*
+	 * Read-only for good (no mprotect to writable), never grown by
+	 * mremap, not inherited by fork children (they have another mm),
+	 * and not in core dumps.
+	 */
+	ummunotify_vma_mod_flags(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP,
+				 VM_MAYWRITE);
+
+	ummunotify_mark_used(priv);
+	return vm_insert_page(vma, vma->vm_start, priv->counter_page);
+}
+
+static int ummunotify_fasync(int fd, struct file *filp, int on)
+{
+	struct ummunotify_file *priv = filp->private_data;
+
+	return fasync_helper(fd, filp, on, &priv->async_queue);
+}
+
+static void ummunotify_show_fdinfo(struct seq_file *m, struct file *filp)
+{
+	struct ummunotify_file *priv = filp->private_data;
+	unsigned int nr_regions, nr_queued;
+	u64 counter;
+	u32 features;
+
+	spin_lock(&priv->wqh.lock);
+	nr_regions = priv->nr_regions;
+	nr_queued = priv->nr_queued;
+	counter = *priv->counter;
+	features = priv->features;
+	spin_unlock(&priv->wqh.lock);
+
+	seq_printf(m, "registrations:\t%u\n", nr_regions);
+	seq_printf(m, "queued:\t%u\n", nr_queued);
+	seq_printf(m, "counter:\t%llu\n", counter);
+	seq_printf(m, "features:\t0x%x\n", features);
+}
+
+static int ummunotify_open(struct inode *inode, struct file *filp)
+{
+	struct ummunotify_file *priv;
+	int ret;
+
+	if (filp->f_mode & FMODE_WRITE)
+		return -EINVAL;
+	if (!current->mm)
+		return -EINVAL;
+
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL_ACCOUNT);
+	if (!priv)
+		return -ENOMEM;
+
+	priv->counter_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!priv->counter_page) {
+		ret = -ENOMEM;
+		goto out_free_priv;
+	}
+	priv->counter = page_address(priv->counter_page);
+
+	init_waitqueue_head(&priv->wqh);
+	priv->reg_tree = RB_ROOT_CACHED;
+	priv->cookie_tree = RB_ROOT;
+	INIT_LIST_HEAD(&priv->invalid_list);
+	mutex_init(&priv->read_mutex);
+	priv->mm = current->mm;
+
+	/* Last: callbacks may run as soon as the notifier is registered. */
+	priv->mn.ops = &ummunotify_mmu_notifier_ops;
+	ret = mmu_notifier_register(&priv->mn, priv->mm);
+	if (ret)
+		goto out_free_page;
+
+	filp->private_data = priv;
+	return stream_open(inode, filp);
+
+out_free_page:
+	__free_page(priv->counter_page);
+out_free_priv:
+	kfree(priv);
+	return ret;
+}
+
+static int ummunotify_release(struct inode *inode, struct file *filp)
+{
+	struct ummunotify_file *priv = filp->private_data;
+	struct ummunotify_reg *reg, *next;
+
+	/* Waits for running callbacks; none can start afterwards. */
+	mmu_notifier_unregister(&priv->mn, priv->mm);
+
+	rbtree_postorder_for_each_entry_safe(reg, next, &priv->cookie_tree,
+					     cookie_node)
+		kmem_cache_free(ummunotify_reg_cache, reg);
+	__free_page(priv->counter_page);
+	mutex_destroy(&priv->read_mutex);
+	kfree(priv);
+	return 0;
+}
+
+static const struct file_operations ummunotify_fops = {
+	.owner		= THIS_MODULE,
+	.open		= ummunotify_open,
+	.release	= ummunotify_release,
+	.read		= ummunotify_read,
+	.poll		= ummunotify_poll,
+	.unlocked_ioctl	= ummunotify_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= ummunotify_mmap,
+	.fasync		= ummunotify_fasync,
+	.show_fdinfo	= ummunotify_show_fdinfo,
+};
+
+static struct miscdevice ummunotify_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "ummunotify",
+	.fops	= &ummunotify_fops,
+};
+
+static int __init ummunotify_init(void)
+{
+	int ret;
+
+	ummunotify_reg_cache = KMEM_CACHE(ummunotify_reg, SLAB_ACCOUNT);
+	if (!ummunotify_reg_cache)
+		return -ENOMEM;
+
+	ret = misc_register(&ummunotify_misc);
+	if (ret)
+		kmem_cache_destroy(ummunotify_reg_cache);
+	return ret;
+}
+
+static void __exit ummunotify_exit(void)
+{
+	misc_deregister(&ummunotify_misc);
+	kmem_cache_destroy(ummunotify_reg_cache);
+}
+
+module_init(ummunotify_init);
+module_exit(ummunotify_exit);
+
+MODULE_DESCRIPTION("Relay MMU notifier invalidations to user space");
+MODULE_AUTHOR("regcache developers");
+MODULE_LICENSE("GPL");

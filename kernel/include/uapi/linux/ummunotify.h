@@ -99,7 +99,7 @@ struct ummunotify_register_ioctl {
  *	user_cookie_counter holds the generation counter at that moment,
  *	flags, hint_start and hint_end are 0
  */
-enum {
+enum ummunotify_event_type {
 	UMMUNOTIFY_EVENT_TYPE_INVAL	= 0,
 	UMMUNOTIFY_EVENT_TYPE_LAST	= 1,
 };
@@ -111,7 +111,7 @@ enum {
  *	part of the registered range that it invalidated.  Without this
  *	flag, hint_start/hint_end are the whole registered range.
  */
-enum {
+enum ummunotify_event_flag {
 	UMMUNOTIFY_EVENT_FLAG_HINT	= 1 << 0,
 };
 

@@ -12,6 +12,8 @@ public class RegistrationException extends Exception {
     public static final int ENOMEM = 12;
     /** errno of "try again", returned when RLIMIT_MEMLOCK or device resources run out. */
     public static final int EAGAIN = 11;
+    /** errno of "no space left", returned when a per-file limit (ummunotify max_regions) is hit. */
+    public static final int ENOSPC = 28;
 
     private final int errno;
 
@@ -32,9 +34,10 @@ public class RegistrationException extends Exception {
 
     /**
      * Whether the failure is a lack of resources (ENOMEM or EAGAIN: pinned-memory limit,
-     * device memory-region table full), so that releasing other registrations may help.
+     * device memory-region table full; ENOSPC: watch limit of an invalidation source), so that
+     * releasing other registrations may help.
      */
     public boolean isResourceExhausted() {
-        return errno == ENOMEM || errno == EAGAIN;
+        return errno == ENOMEM || errno == EAGAIN || errno == ENOSPC;
     }
 }

@@ -1,0 +1,151 @@
+package org.regcache.api;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Immutable snapshot of a {@link RegistrationCache}'s counters, taken by {@link
+ * RegistrationCache#stats()}. Counters are monotonic over the cache's life; gauges
+ * ({@code pinned*}, {@code detachedInUse*}) describe the moment of the snapshot. Fields are read
+ * one after the other without a global lock, so under concurrent use they may disagree slightly
+ * with each other (for example {@code hits + misses} may lag the number of acquires by the
+ * acquires in flight).
+ */
+public final class CacheStats {
+    private final long hits;
+    private final long misses;
+    private final long registrations;
+    private final long deregistrations;
+    private final long invalidationsReceived;
+    private final EnumMap<EvictionCause, Long> evictions;
+    private final long pinnedBytes;
+    private final long pinnedEntries;
+    private final long detachedInUseEntries;
+    private final long detachedInUseBytes;
+
+    /**
+     * Creates a snapshot. Normally only caches call this.
+     *
+     * @param evictions count per cause; a missing cause counts 0
+     * @throws IllegalArgumentException when a value is negative
+     */
+    public CacheStats(long hits, long misses, long registrations, long deregistrations,
+            long invalidationsReceived, Map<EvictionCause, Long> evictions, long pinnedBytes,
+            long pinnedEntries, long detachedInUseEntries, long detachedInUseBytes) {
+        this.hits = nonNegative("hits", hits);
+        this.misses = nonNegative("misses", misses);
+        this.registrations = nonNegative("registrations", registrations);
+        this.deregistrations = nonNegative("deregistrations", deregistrations);
+        this.invalidationsReceived = nonNegative("invalidationsReceived", invalidationsReceived);
+        this.evictions = new EnumMap<>(EvictionCause.class);
+        for (EvictionCause cause : EvictionCause.values()) {
+            long n = evictions.getOrDefault(cause, 0L);
+            this.evictions.put(cause, nonNegative("evictions[" + cause + "]", n));
+        }
+        this.pinnedBytes = nonNegative("pinnedBytes", pinnedBytes);
+        this.pinnedEntries = nonNegative("pinnedEntries", pinnedEntries);
+        this.detachedInUseEntries = nonNegative("detachedInUseEntries", detachedInUseEntries);
+        this.detachedInUseBytes = nonNegative("detachedInUseBytes", detachedInUseBytes);
+    }
+
+    private static long nonNegative(String name, long value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + " must be >= 0, was " + value);
+        }
+        return value;
+    }
+
+    /** Acquires satisfied by a cached registration. */
+    public long hits() {
+        return hits;
+    }
+
+    /** Acquires that had to register (including those that then failed). */
+    public long misses() {
+        return misses;
+    }
+
+    /** Successful calls to {@link Registrar#register}. */
+    public long registrations() {
+        return registrations;
+    }
+
+    /** Calls to {@link Registrar#deregister}, failed ones included (the registration is gone). */
+    public long deregistrations() {
+        return deregistrations;
+    }
+
+    /** Invalidations delivered by the invalidation source, for live or dead cookies. */
+    public long invalidationsReceived() {
+        return invalidationsReceived;
+    }
+
+    /** Entries that left the cache for {@code cause}. */
+    public long evictions(EvictionCause cause) {
+        return evictions.get(Objects.requireNonNull(cause, "cause"));
+    }
+
+    /** Entries that left the cache for any cause. */
+    public long evictionCount() {
+        long sum = 0;
+        for (long n : evictions.values()) {
+            sum += n;
+        }
+        return sum;
+    }
+
+    /** Bytes registered by the cache and not yet deregistered (cached, in use or detached). */
+    public long pinnedBytes() {
+        return pinnedBytes;
+    }
+
+    /** Registrations made by the cache and not yet deregistered. */
+    public long pinnedEntries() {
+        return pinnedEntries;
+    }
+
+    /** Entries that left the cache while in use and wait for their last release. */
+    public long detachedInUseEntries() {
+        return detachedInUseEntries;
+    }
+
+    /** Bytes of {@link #detachedInUseEntries()}. */
+    public long detachedInUseBytes() {
+        return detachedInUseBytes;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof CacheStats)) {
+            return false;
+        }
+        CacheStats s = (CacheStats) o;
+        return hits == s.hits && misses == s.misses && registrations == s.registrations
+                && deregistrations == s.deregistrations
+                && invalidationsReceived == s.invalidationsReceived
+                && evictions.equals(s.evictions) && pinnedBytes == s.pinnedBytes
+                && pinnedEntries == s.pinnedEntries
+                && detachedInUseEntries == s.detachedInUseEntries
+                && detachedInUseBytes == s.detachedInUseBytes;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(hits, misses, registrations, deregistrations, invalidationsReceived,
+                evictions, pinnedBytes, pinnedEntries, detachedInUseEntries, detachedInUseBytes);
+    }
+
+    @Override
+    public String toString() {
+        return "CacheStats{hits=" + hits + ", misses=" + misses + ", registrations="
+                + registrations + ", deregistrations=" + deregistrations
+                + ", invalidationsReceived=" + invalidationsReceived + ", evictions=" + evictions
+                + ", pinnedBytes=" + pinnedBytes + ", pinnedEntries=" + pinnedEntries
+                + ", detachedInUseEntries=" + detachedInUseEntries + ", detachedInUseBytes="
+                + detachedInUseBytes + "}";
+    }
+}

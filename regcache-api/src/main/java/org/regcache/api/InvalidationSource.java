@@ -1,0 +1,79 @@
+package org.regcache.api;
+
+/**
+ * SPI: tells a {@link RegistrationCache} that memory behind its registrations changed (for
+ * example {@code /dev/ummunotify}, which relays the kernel's MMU notifier).
+ *
+ * <p>The cache gives every registration a distinct <em>cookie</em> (never reused by that cache)
+ * and asks the source to {@link #watch} its range <em>before</em> registering it, so that a change
+ * racing with the registration is reported too. From then until {@link #unwatch}, any change to
+ * the mapping of a watched range must eventually be reported to the {@link InvalidationSink}
+ * as {@code invalidated(cookie)}.
+ *
+ * <p><b>Protocol on the hot path.</b> Before every lookup the cache calls {@link
+ * #hasPendingInvalidations()}; it must answer without a system call, a lock or an allocation
+ * (typically one acquire load of a kernel-updated counter compared with a field). Only when it
+ * answers {@code true} does the cache call {@link #drain()}, which must deliver every
+ * invalidation that happened before the call began to the sink before returning.
+ *
+ * <p><b>The guarantee it must give:</b> if a change to a watched range completed (the
+ * {@code munmap()} returned) before {@code hasPendingInvalidations()} was called, then either
+ * it answers {@code true}, or the invalidation was already delivered to the sink and processed
+ * by the time it answers {@code false}.
+ *
+ * <p><b>Thread safety.</b> All methods may be called concurrently from many threads; {@link
+ * #drain()} must serialise its deliveries internally (a drain that finds another one in
+ * progress waits for it, then delivers what is still pending). The sink is called with the
+ * source's own locks possibly held, but never with the cache's locks held; sinks do no blocking
+ * work (no deregistration) inside the call.
+ *
+ * <p><b>Ownership.</b> The cache that {@link #start}s a source owns it and {@link #close}s it.
+ */
+public interface InvalidationSource extends AutoCloseable {
+
+    /**
+     * Called once by the owning cache before any other method. A source that runs a background
+     * thread delivers to {@code sink} from that thread from now on.
+     */
+    void start(InvalidationSink sink);
+
+    /**
+     * Starts watching {@code [address, address + length)} under {@code cookie}. Invalidations
+     * that begin after this call returns are reported.
+     *
+     * @throws RegistrationException when the watch cannot be set up; {@link
+     *     RegistrationException#isResourceExhausted()} tells whether dropping other watches may
+     *     help (the cache then evicts idle entries and retries once)
+     * @throws IllegalStateException when the source is closed
+     */
+    void watch(long cookie, long address, long length) throws RegistrationException;
+
+    /**
+     * Stops watching {@code cookie}; afterwards it is never reported again, even if an event for
+     * it was pending. Unknown cookies and calls after {@link #close()} are ignored (logged).
+     */
+    void unwatch(long cookie);
+
+    /**
+     * Whether invalidations may be waiting to be drained. Called on every acquire: no system
+     * call, no lock, no allocation. A {@code false} answer obliges as described above.
+     */
+    boolean hasPendingInvalidations();
+
+    /**
+     * Delivers to the sink every invalidation that happened before this call began, then calls
+     * {@link InvalidationSink#drainCompleted()}; returns after both. Does nothing once closed.
+     *
+     * @throws IllegalStateException when the underlying device fails (the message says why); the
+     *     pending invalidations stay pending and the next call tries again
+     */
+    void drain();
+
+    /**
+     * Stops the source and releases its resources. Later {@link #drain()} calls do nothing,
+     * later {@link #watch} calls throw {@link IllegalStateException}. Idempotent; does not wait
+     * for a drain in progress on another thread longer than that drain takes.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,199 @@
+package org.regcache.api;
+
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds a {@link RegistrationCache}; obtained from {@link RegistrationCache#builder()}.
+ *
+ * <p>Three modes:
+ * <ul>
+ * <li><b>cached</b> (the default): needs {@link #registrar}, {@link #invalidationSource} and
+ *     {@link #maxPinnedBytes}; {@link #maxEntries} defaults to {@value #DEFAULT_MAX_ENTRIES}.
+ * <li><b>{@link #uncached()}</b>: registers on every acquire and deregisters on every release;
+ *     needs only the registrar. For users who want no invalidation machinery.
+ * <li><b>{@link #unsafeWithoutInvalidationForDemonstration()}</b>: caches without any
+ *     invalidation, so it returns stale registrations after memory changes. Demonstrations and
+ *     tests only.
+ * </ul>
+ *
+ * <p>Every setter checks its argument at once and throws an exception naming the parameter;
+ * {@link #build()} checks the combination. The builder is not thread-safe; it may build several
+ * caches, each opening its own invalidation source.
+ */
+public final class RegistrationCacheBuilder {
+    private static final Logger LOG = LoggerFactory.getLogger(RegistrationCacheBuilder.class);
+
+    /** Default of {@link #maxEntries}. */
+    public static final long DEFAULT_MAX_ENTRIES = 65_536;
+    /** Default of {@link #pageSize}: the base page size of x86_64 and most arm64 kernels. */
+    public static final long DEFAULT_PAGE_SIZE = 4096;
+    private static final long MIN_PAGE_SIZE = 4096;
+    private static final long MAX_PAGE_SIZE = 1L << 30;
+
+    private Registrar registrar;
+    private Supplier<? extends InvalidationSource> invalidationSource;
+    private long maxPinnedBytes = -1;
+    private long maxEntries = -1;
+    private long pageSize = DEFAULT_PAGE_SIZE;
+    private boolean uncached;
+    private boolean unsafeWithoutInvalidation;
+
+    RegistrationCacheBuilder() {
+    }
+
+    /** The registrar that registers and deregisters memory; required in every mode. */
+    public RegistrationCacheBuilder registrar(Registrar registrar) {
+        this.registrar = Objects.requireNonNull(registrar, "registrar");
+        return this;
+    }
+
+    /**
+     * How to open the invalidation source, for example {@code UmmunotifyInvalidationSource::open}
+     * from regcache-ummu. Called once per {@link #build()}, after every other check passed; the
+     * cache owns the source it returns and closes it. Exceptions it throws (a missing device)
+     * propagate from {@code build()}.
+     */
+    public RegistrationCacheBuilder invalidationSource(
+            Supplier<? extends InvalidationSource> opener) {
+        this.invalidationSource = Objects.requireNonNull(opener, "invalidationSource");
+        return this;
+    }
+
+    /**
+     * Upper bound on the bytes of cached registrations (whole pages); required for a caching
+     * cache. Idle entries are evicted beyond it; entries in use are not, so registrations in use
+     * can exceed it. A single request larger than this is registered for its caller alone and
+     * deregistered at its release.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public RegistrationCacheBuilder maxPinnedBytes(long maxPinnedBytes) {
+        if (maxPinnedBytes <= 0) {
+            throw new IllegalArgumentException(
+                    "maxPinnedBytes must be > 0, was " + maxPinnedBytes);
+        }
+        this.maxPinnedBytes = maxPinnedBytes;
+        return this;
+    }
+
+    /**
+     * Upper bound on the number of cached registrations (each also holds one watch of the
+     * invalidation source). Default {@value #DEFAULT_MAX_ENTRIES}.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public RegistrationCacheBuilder maxEntries(long maxEntries) {
+        if (maxEntries <= 0) {
+            throw new IllegalArgumentException("maxEntries must be > 0, was " + maxEntries);
+        }
+        this.maxEntries = maxEntries;
+        return this;
+    }
+
+    /**
+     * Granularity of registrations: requests are widened to whole pages. A power of two from
+     * 4096 to 2^30; default {@value #DEFAULT_PAGE_SIZE}.
+     *
+     * @throws IllegalArgumentException otherwise
+     */
+    public RegistrationCacheBuilder pageSize(long pageSize) {
+        if (pageSize < MIN_PAGE_SIZE || pageSize > MAX_PAGE_SIZE
+                || Long.bitCount(pageSize) != 1) {
+            throw new IllegalArgumentException("pageSize must be a power of two between "
+                    + MIN_PAGE_SIZE + " and " + MAX_PAGE_SIZE + ", was " + pageSize);
+        }
+        this.pageSize = pageSize;
+        return this;
+    }
+
+    /**
+     * Selects the uncached mode: register on acquire, deregister on release, no invalidation
+     * source, no capacity limits (setting them is an error).
+     */
+    public RegistrationCacheBuilder uncached() {
+        this.uncached = true;
+        return this;
+    }
+
+    /**
+     * <b>UNSAFE — for demonstrations and tests only.</b> Selects a caching mode with no
+     * invalidation at all: after memory is unmapped, remapped or its pages discarded, the cache
+     * keeps returning the old registration, whose keys make the NIC read and write the old
+     * physical pages — silent data corruption. It exists to show what the invalidation source
+     * prevents. Production code uses an invalidation source or {@link #uncached()}.
+     */
+    public RegistrationCacheBuilder unsafeWithoutInvalidationForDemonstration() {
+        this.unsafeWithoutInvalidation = true;
+        return this;
+    }
+
+    /**
+     * Checks the configuration, opens the invalidation source (cached mode) and returns the
+     * cache.
+     *
+     * @throws IllegalStateException naming the missing or conflicting parameters
+     */
+    public RegistrationCache build() {
+        if (registrar == null) {
+            throw new IllegalStateException("registrar is required");
+        }
+        if (uncached) {
+            return buildUncached();
+        }
+        if (maxPinnedBytes < 0) {
+            throw new IllegalStateException("maxPinnedBytes is required for a caching cache"
+                    + " (or choose uncached())");
+        }
+        if (maxPinnedBytes < pageSize) {
+            throw new IllegalStateException("maxPinnedBytes (" + maxPinnedBytes
+                    + ") must be at least pageSize (" + pageSize + ")");
+        }
+        long entries = maxEntries < 0 ? DEFAULT_MAX_ENTRIES : maxEntries;
+        if (unsafeWithoutInvalidation) {
+            if (invalidationSource != null) {
+                throw new IllegalStateException("invalidationSource and"
+                        + " unsafeWithoutInvalidationForDemonstration() exclude each other");
+            }
+            LOG.warn("building a registration cache WITHOUT invalidation: it returns stale"
+                    + " registrations after memory changes; for demonstrations and tests only");
+            return CachingRegistrationCache.start(registrar, new NoInvalidationSource(),
+                    pageSize, maxPinnedBytes, entries);
+        }
+        if (invalidationSource == null) {
+            throw new IllegalStateException("invalidationSource is required for a caching cache:"
+                    + " use regcache-ummu's UmmunotifyInvalidationSource::open, or choose"
+                    + " uncached()");
+        }
+        InvalidationSource source = Objects.requireNonNull(invalidationSource.get(),
+                "invalidationSource supplier returned null");
+        try {
+            return CachingRegistrationCache.start(registrar, source, pageSize, maxPinnedBytes,
+                    entries);
+        } catch (RuntimeException | Error e) {
+            try {
+                source.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private RegistrationCache buildUncached() {
+        if (unsafeWithoutInvalidation) {
+            throw new IllegalStateException(
+                    "uncached() and unsafeWithoutInvalidationForDemonstration() exclude each other");
+        }
+        if (invalidationSource != null) {
+            throw new IllegalStateException("invalidationSource has no use in uncached() mode");
+        }
+        if (maxPinnedBytes >= 0 || maxEntries >= 0) {
+            throw new IllegalStateException("maxPinnedBytes and maxEntries have no use in"
+                    + " uncached() mode: nothing is cached");
+        }
+        return new UncachedRegistrationCache(registrar, pageSize);
+    }
+}

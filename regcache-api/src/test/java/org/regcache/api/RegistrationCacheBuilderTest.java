@@ -1,0 +1,112 @@
+package org.regcache.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
+
+import org.junit.jupiter.api.Test;
+
+/** The builder names the bad parameter and never leaks an opened source. */
+class RegistrationCacheBuilderTest {
+    private final Registrar registrar = mock(Registrar.class);
+
+    private static String message(Class<? extends Throwable> type, Runnable r) {
+        return assertThrows(type, r::run).getMessage();
+    }
+
+    @Test
+    void eachBadParameterIsNamed() {
+        RegistrationCacheBuilder b = RegistrationCache.builder();
+        assertEquals("registrar", message(NullPointerException.class, () -> b.registrar(null)));
+        assertTrue(message(IllegalArgumentException.class, () -> b.maxPinnedBytes(0))
+                .startsWith("maxPinnedBytes"));
+        assertTrue(message(IllegalArgumentException.class, () -> b.maxEntries(-1))
+                .startsWith("maxEntries"));
+        assertTrue(message(IllegalArgumentException.class, () -> b.pageSize(3000))
+                .startsWith("pageSize"));
+        assertTrue(message(IllegalArgumentException.class, () -> b.pageSize(2048))
+                .startsWith("pageSize"));
+        assertEquals("invalidationSource",
+                message(NullPointerException.class, () -> b.invalidationSource(null)));
+    }
+
+    @Test
+    void missingOrConflictingParametersAreNamedAtBuild() {
+        assertTrue(message(IllegalStateException.class,
+                () -> RegistrationCache.builder().build()).startsWith("registrar"));
+        assertTrue(message(IllegalStateException.class, () -> RegistrationCache.builder()
+                .registrar(registrar).invalidationSource(FakeInvalidationSource::new).build())
+                .startsWith("maxPinnedBytes"));
+        assertTrue(message(IllegalStateException.class, () -> RegistrationCache.builder()
+                .registrar(registrar).maxPinnedBytes(1 << 20).build())
+                .startsWith("invalidationSource"));
+        assertTrue(message(IllegalStateException.class, () -> RegistrationCache.builder()
+                .registrar(registrar).maxPinnedBytes(100).invalidationSource(
+                        FakeInvalidationSource::new).build()).contains("pageSize"));
+        assertTrue(message(IllegalStateException.class, () -> RegistrationCache.builder()
+                .registrar(registrar).uncached().maxPinnedBytes(1 << 20).build())
+                .contains("uncached"));
+        assertTrue(message(IllegalStateException.class, () -> RegistrationCache.builder()
+                .registrar(registrar).uncached().invalidationSource(FakeInvalidationSource::new)
+                .build()).contains("uncached"));
+        assertTrue(message(IllegalStateException.class, () -> RegistrationCache.builder()
+                .registrar(registrar).uncached().unsafeWithoutInvalidationForDemonstration()
+                .build()).contains("exclude"));
+        assertTrue(message(IllegalStateException.class, () -> RegistrationCache.builder()
+                .registrar(registrar).maxPinnedBytes(1 << 20)
+                .unsafeWithoutInvalidationForDemonstration()
+                .invalidationSource(FakeInvalidationSource::new).build()).contains("exclude"));
+        assertEquals("invalidationSource supplier returned null",
+                message(NullPointerException.class, () -> RegistrationCache.builder()
+                        .registrar(registrar).maxPinnedBytes(1 << 20)
+                        .invalidationSource(() -> null).build()));
+    }
+
+    @Test
+    void openerFailurePropagatesUnchanged() {
+        IllegalStateException noDevice = new IllegalStateException("no device");
+        assertEquals(noDevice, assertThrows(IllegalStateException.class,
+                () -> RegistrationCache.builder().registrar(registrar).maxPinnedBytes(1 << 20)
+                        .invalidationSource(() -> {
+                            throw noDevice;
+                        }).build()));
+    }
+
+    @Test
+    void sourceThatFailsToStartIsClosed() {
+        InvalidationSource source = mock(InvalidationSource.class);
+        doThrow(new IllegalStateException("start failed")).when(source).start(any());
+        assertThrows(IllegalStateException.class, () -> RegistrationCache.builder()
+                .registrar(registrar).maxPinnedBytes(1 << 20).invalidationSource(() -> source)
+                .build());
+        verify(source).close();
+    }
+
+    @Test
+    void cacheStartsAndClosesItsSource() {
+        InvalidationSource source = mock(InvalidationSource.class);
+        RegistrationCache cache = RegistrationCache.builder().registrar(registrar)
+                .maxPinnedBytes(1 << 20).invalidationSource(() -> source).build();
+        verify(source).start(any());
+        cache.close();
+        verify(source).close();
+    }
+
+    @Test
+    void unsafeModeCachesWithoutAnySource() throws Exception {
+        FakeRegistrar fake = new FakeRegistrar();
+        try (RegistrationCache cache = RegistrationCache.builder().registrar(fake)
+                .maxPinnedBytes(1 << 20).unsafeWithoutInvalidationForDemonstration().build()) {
+            cache.acquire(0x1000, 1, CacheFixture.NONE).close();
+            fake.changeMemory(0x1000, 1);
+            try (RegistrationHandle h = cache.acquire(0x1000, 1, CacheFixture.NONE)) {
+                assertEquals(1, fake.registers.get(), "stale hit: that is the point");
+                assertTrue(!CacheFixture.fake(h).isCurrent(fake, 0x1000, 1));
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Many registrations and their limit: 10^6 registrations on one file
+ * (register, hit one, unregister all), and the per-file cap set by the
+ * module parameter max_regions (ENOSPC), which root may change at any time
+ * and which is read at each registration.
+ */
+#define _GNU_SOURCE
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "umn_test.h"
+
+#define MILLION		1000000UL
+
+/* Reads max_regions; returns it, or -errno. */
+static long long read_max_regions(void)
+{
+	char buf[32] = "";
+	long long v;
+	int fd = open(UMN_MAX_REGIONS_PARAM, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || sscanf(buf, "%lld", &v) != 1)
+		return -EIO;
+	return v;
+}
+
+static int write_max_regions(long long v)
+{
+	char buf[32];
+	int fd = open(UMN_MAX_REGIONS_PARAM, O_WRONLY | O_CLOEXEC);
+	int len = snprintf(buf, sizeof(buf), "%lld\n", v);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	close(fd);
+	return n == len ? 0 : -EIO;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+FIXTURE(scale) {
+	int fd;
+	volatile uint64_t *counter;
+	size_t pg;
+	long long saved_max;	/* to restore in teardown; -1: untouched */
+};
+
+FIXTURE_SETUP(scale)
+{
+	self->saved_max = -1;
+	self->pg = umn_page_size();
+	self->fd = umn_open(O_NONBLOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", UMN_DEVICE, strerror(-self->fd));
+	self->counter = umn_map_counter(self->fd);
+	ASSERT_NE(NULL, self->counter);
+}
+
+FIXTURE_TEARDOWN(scale)
+{
+	close(self->fd);
+	if (self->saved_max >= 0 && write_max_regions(self->saved_max))
+		TH_LOG("could not restore max_regions to %lld", self->saved_max);
+}
+
+/* As root, sets max_regions to @v, remembering the value to restore. */
+static int set_max_regions(FIXTURE_DATA(scale) *self, long long v)
+{
+	long long old = read_max_regions();
+
+	if (old < 0)
+		return old;
+	if (self->saved_max < 0)
+		self->saved_max = old;
+	return write_max_regions(v);
+}
+
+TEST_F_TIMEOUT(scale, million_registrations_register_hit_one_unregister_all, 1800)
+{
+	const size_t n = MILLION, stride = 64;
+	size_t pg = self->pg, i;
+	long long max = read_max_regions();
+	struct timespec t0;
+	char *area, *target;
+	struct umn_fdinfo info;
+	uint64_t cookie_target = n - 1;
+
+	ASSERT_LT(0, max) TH_LOG("%s: %s", UMN_MAX_REGIONS_PARAM, strerror(-max));
+	if (max < (long long)n) {
+		if (geteuid() != 0)
+			SKIP(return, "max_regions is %lld < 10^6 and only root may raise it", max);
+		ASSERT_EQ(0, set_max_regions(self, n));
+	}
+	/* Mapped but never touched: nothing invalidates it while we work. */
+	area = mmap(NULL, n / (pg / stride) * pg, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	target = umn_map_pages(2);
+	ASSERT_NE(NULL, target);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n - 1; i++) {
+		uint64_t start = umn_addr(area) + i * stride;
+
+		ASSERT_EQ(0, umn_register(self->fd, start, start + stride / 2, i))
+			TH_LOG("registration %zu", i);
+	}
+	ASSERT_EQ(0, umn_register_ptr(self->fd, target, pg, cookie_target));
+	TH_LOG("%zu registrations in %.1f s", n, seconds_since(&t0));
+	ASSERT_EQ(0, umn_read_fdinfo(self->fd, &info));
+	ASSERT_EQ(n, info.registrations);
+
+	ASSERT_EQ(0, munmap(target + pg, pg));		/* unwatched */
+	ASSERT_EQ(0, *self->counter);
+	ASSERT_EQ(0, munmap(target, pg));
+	ASSERT_EQ(1, *self->counter);
+	umn_expect_single_event(self->fd, cookie_target, UMMUNOTIFY_EVENT_FLAG_HINT,
+				umn_addr(target), umn_addr(target + pg), 1);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, umn_unregister(self->fd, i)) TH_LOG("cookie %zu", i);
+	TH_LOG("%zu unregistrations in %.1f s", n, seconds_since(&t0));
+	ASSERT_EQ(0, umn_read_fdinfo(self->fd, &info));
+	EXPECT_EQ(0, info.registrations);
+	EXPECT_EQ(0, info.queued);
+
+	/* Nothing is watched any more. */
+	ASSERT_EQ(0, munmap(area, n / (pg / stride) * pg));
+	EXPECT_EQ(1, *self->counter);
+	umn_expect_no_event(self->fd);
+}
+
+TEST_F(scale, registration_beyond_max_regions_is_enospc)
+{
+	size_t i;
+
+	if (geteuid() != 0)
+		SKIP(return, "changing max_regions needs root");
+	ASSERT_EQ(0, set_max_regions(self, 4));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, umn_register(self->fd, 0x10000 + i * 0x1000,
+					  0x11000 + i * 0x1000, i));
+	EXPECT_EQ(-ENOSPC, umn_register(self->fd, 0x20000, 0x21000, 4));
+	EXPECT_EQ(-ENOSPC, umn_register(self->fd, 0x20000, 0x21000, 5));
+	EXPECT_EQ(4, umn_registrations(self->fd));
+
+	/* The limit is per file. */
+	{
+		int other = umn_open(0);
+
+		ASSERT_LE(0, other);
+		EXPECT_EQ(0, umn_register(other, 0x20000, 0x21000, 4));
+		close(other);
+	}
+
+	/* Room again after an unregistration. */
+	ASSERT_EQ(0, umn_unregister(self->fd, 0));
+	EXPECT_EQ(0, umn_register(self->fd, 0x20000, 0x21000, 4));
+	EXPECT_EQ(-ENOSPC, umn_register(self->fd, 0x30000, 0x31000, 5));
+}
+
+TEST_F(scale, lowered_max_regions_applies_to_next_registration)
+{
+	char *p = umn_map_pages(4);
+	size_t i;
+
+	if (geteuid() != 0)
+		SKIP(return, "changing max_regions needs root");
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, umn_register_ptr(self->fd, p + i * self->pg, self->pg, i));
+	ASSERT_EQ(0, set_max_regions(self, 2));
+	EXPECT_EQ(-ENOSPC, umn_register(self->fd, 0x10000, 0x11000, 10));
+
+	/* The registrations above the limit keep working. */
+	ASSERT_EQ(0, munmap(p + 3 * self->pg, self->pg));
+	umn_expect_single_event(self->fd, 3, UMMUNOTIFY_EVENT_FLAG_HINT,
+				umn_addr(p + 3 * self->pg), umn_addr(p + 4 * self->pg), 1);
+	ASSERT_EQ(0, umn_unregister(self->fd, 3));
+	ASSERT_EQ(0, umn_unregister(self->fd, 2));
+	EXPECT_EQ(-ENOSPC, umn_register(self->fd, 0x10000, 0x11000, 10));
+	ASSERT_EQ(0, umn_unregister(self->fd, 1));
+	EXPECT_EQ(0, umn_register(self->fd, 0x10000, 0x11000, 10));
+
+	/* Raised again: at once. */
+	ASSERT_EQ(0, set_max_regions(self, 3));
+	EXPECT_EQ(0, umn_register(self->fd, 0x20000, 0x21000, 11));
+}
+
+TEST_F(scale, max_regions_cannot_be_changed_by_unprivileged_user)
+{
+	long long before = read_max_regions();
+	int fd;
+
+	if (geteuid() == 0)
+		SKIP(return, "runs as an unprivileged user only");
+	ASSERT_LT(0, before);
+	fd = open(UMN_MAX_REGIONS_PARAM, O_WRONLY | O_CLOEXEC);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EACCES, errno);
+	if (fd >= 0)
+		close(fd);
+	EXPECT_EQ(before, read_max_regions());
+}
+
+TEST_HARNESS_MAIN

@@ -423,6 +423,17 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
     }
 
     @Override
+    public void invalidatedAll() {
+        stats.invalidationReceived();
+        for (CacheEntry e : entries.values()) {
+            int previous = e.tryDetach();
+            if (previous != CacheEntry.NOT_DETACHED) {
+                afterDetach(e, previous, EvictionCause.INVALIDATION);
+            }
+        }
+    }
+
+    @Override
     public void drainCompleted() {
         processUnlinks();
     }

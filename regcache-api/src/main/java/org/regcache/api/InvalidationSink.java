@@ -18,6 +18,13 @@ public interface InvalidationSink {
     void invalidated(long cookie);
 
     /**
+     * The source lost track of what changed (for example it could not deliver a batch of
+     * events): every watched registration must be considered stale. The cache detaches all its
+     * entries, as for {@link #invalidated(long)}.
+     */
+    void invalidatedAll();
+
+    /**
      * A drain has delivered everything that was pending and released the source's locks. The
      * cache deregisters the idle registrations invalidated by the batch here.
      */

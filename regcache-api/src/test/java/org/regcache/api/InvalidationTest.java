@@ -175,4 +175,22 @@ class InvalidationTest extends CacheFixture {
         }
         assertNoViolations();
     }
+
+    @Test
+    void sourceThatLostTrackInvalidatesEverything() throws Exception {
+        RegistrationCache cache = cache();
+        cache.acquire(0x100000, PAGE, NONE).close();
+        RegistrationHandle busy = cache.acquire(0x200000, PAGE, NONE);
+        ((InvalidationSink) cache).invalidatedAll();
+        ((InvalidationSink) cache).drainCompleted();
+        assertEquals(1, registrar.live.size());
+        assertEquals(2, cache.stats().evictions(EvictionCause.INVALIDATION));
+        try (RegistrationHandle again = cache.acquire(0x200000, PAGE, NONE)) {
+            assertNotSame(busy.registration(), again.registration());
+        }
+        busy.close();
+        cache.close();
+        assertEquals(0, registrar.live.size());
+        assertNoViolations();
+    }
 }

@@ -1,0 +1,301 @@
+package org.regcache.ummu;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.LongByReference;
+import java.lang.ref.Cleaner;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.regcache.api.RegistrationException;
+
+/**
+ * /dev/ummunotify through JNA: open(O_RDONLY | O_CLOEXEC | O_NONBLOCK), the feature exchange
+ * (first call on the file, as the ABI requires), mmap of the counter page, the register and
+ * unregister ioctls, non-blocking read() and poll().
+ *
+ * <p><b>Closing without waiting, and without reuse of a closed descriptor.</b> Every call
+ * counts itself in {@link #users}; {@link #close()} only sets the CLOSED bit, and whoever drops
+ * the count to zero with CLOSED set (close() itself or the last call in flight) closes the file.
+ * So a descriptor number is never used after close(2) (it might belong to another file by then).
+ * The counter page is read without any such accounting (it is the hot path): at close it is
+ * replaced in place by an anonymous zero page ({@code MAP_FIXED}), so a racing read sees 0
+ * instead of faulting; that page is unmapped when the device object becomes unreachable
+ * (a {@link Cleaner}, which also closes a descriptor that was never closed).
+ */
+final class NativeUmmunotifyDevice implements UmmunotifyDevice {
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final int CLOSED = 1 << 31;
+
+    private final String path;
+    private final NativeFile file;
+    private final CounterPage counter;
+    private final AtomicInteger users = new AtomicInteger();
+
+    private NativeUmmunotifyDevice(String path, NativeFile file) {
+        this.path = path;
+        this.file = file;
+        this.counter = new CounterPage(new Pointer(file.page));
+        CLEANER.register(this, file);
+    }
+
+    /**
+     * Opens and maps {@code path}.
+     *
+     * @throws UmmunotifyException with the errno and the remedy when the device is missing,
+     *     not accessible or not an ummunotify device
+     */
+    static NativeUmmunotifyDevice open(String path) {
+        int fd;
+        try {
+            fd = LibC.open(path, LibC.O_RDONLY | LibC.O_CLOEXEC | LibC.O_NONBLOCK);
+        } catch (LastErrorException e) {
+            throw openFailure(path, e.getErrorCode(), e);
+        }
+        try {
+            exchangeFeatures(path, fd);
+            long pageSize = LibC.sysconf(LibC.SC_PAGESIZE);
+            Pointer page;
+            try {
+                page = LibC.mmap(null, pageSize, LibC.PROT_READ, LibC.MAP_SHARED, fd, 0);
+            } catch (LastErrorException e) {
+                throw new UmmunotifyException("mmap of the counter page of " + path
+                        + " failed: " + Errno.describe(e.getErrorCode()), e.getErrorCode(), e);
+            }
+            return new NativeUmmunotifyDevice(path, new NativeFile(fd, Pointer.nativeValue(page),
+                    pageSize));
+        } catch (RuntimeException e) {
+            closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    static UmmunotifyException openFailure(String path, int errno, Throwable cause) {
+        String remedy;
+        switch (errno) {
+            case LibC.ENOENT:
+            case LibC.ENODEV:
+            case LibC.ENXIO:
+                remedy = "module not loaded: modprobe ummunotify, see README (or build the cache"
+                        + " uncached())";
+                break;
+            case LibC.EACCES:
+            case LibC.EPERM:
+                remedy = "permission denied: install the udev rule kernel/udev/90-ummunotify.rules"
+                        + " (MODE=0666), see README";
+                break;
+            default:
+                remedy = "see README";
+        }
+        return new UmmunotifyException("cannot open " + path + ": " + Errno.describe(errno)
+                + "; " + remedy, errno, cause);
+    }
+
+    private static void exchangeFeatures(String path, int fd) {
+        IntByReference features = new IntByReference(0);
+        try {
+            LibC.ioctl(fd, UmmunotifyAbi.EXCHANGE_FEATURES, features.getPointer());
+        } catch (LastErrorException e) {
+            String why = e.getErrorCode() == LibC.ENOTTY
+                    ? path + " is not an ummunotify device" : "feature exchange on " + path
+                    + " failed";
+            throw new UmmunotifyException(why + ": " + Errno.describe(e.getErrorCode()),
+                    e.getErrorCode(), e);
+        }
+        if (features.getValue() != 0) {
+            throw new UmmunotifyException(path + " granted features 0x"
+                    + Integer.toHexString(features.getValue()) + " that were not requested", 0,
+                    null);
+        }
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            LibC.close(fd);
+        } catch (LastErrorException ignored) {
+            // nothing more to do for a descriptor we are abandoning
+        }
+    }
+
+    private void enter() {
+        for (;;) {
+            int s = users.get();
+            if ((s & CLOSED) != 0) {
+                throw new IllegalStateException(path + " is closed");
+            }
+            if (users.compareAndSet(s, s + 1)) {
+                return;
+            }
+        }
+    }
+
+    private void exit() {
+        if (users.decrementAndGet() == CLOSED) {
+            file.retire();
+        }
+    }
+
+    @Override
+    public long counter() {
+        return counter.getAcquire();
+    }
+
+    @Override
+    public void register(long start, long end, long cookie) throws RegistrationException {
+        enter();
+        try {
+            RegisterRegionStruct request = new RegisterRegionStruct(start, end, cookie);
+            request.write();
+            LibC.ioctl(file.fd, UmmunotifyAbi.REGISTER_REGION, request.getPointer());
+        } catch (LastErrorException e) {
+            int errno = e.getErrorCode();
+            String remedy;
+            switch (errno) {
+                case LibC.ENOSPC:
+                    remedy = "the per-file limit is reached: raise"
+                            + " /sys/module/ummunotify/parameters/max_regions";
+                    break;
+                case LibC.EPERM:
+                    remedy = "the file belongs to another address space (used after fork()?)";
+                    break;
+                case LibC.EINVAL:
+                    remedy = "range beyond user space or cookie already registered";
+                    break;
+                default:
+                    remedy = "see Documentation/ummunotify.rst";
+            }
+            throw new RegistrationException("ummunotify REGISTER_REGION [0x"
+                    + Long.toHexString(start) + ", 0x" + Long.toHexString(end) + ") cookie "
+                    + cookie + " failed: " + Errno.describe(errno) + ": " + remedy, errno, e);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public boolean unregister(long cookie) {
+        enter();
+        try {
+            LongByReference argument = new LongByReference(cookie);
+            LibC.ioctl(file.fd, UmmunotifyAbi.UNREGISTER_REGION, argument.getPointer());
+            return true;
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == LibC.EINVAL) {
+                return false;
+            }
+            throw new UmmunotifyException("ummunotify UNREGISTER_REGION cookie " + cookie
+                    + " failed: " + Errno.describe(e.getErrorCode()), e.getErrorCode(), e);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public int read(EventBuffer buffer) {
+        enter();
+        try {
+            for (;;) {
+                try {
+                    long bytes = LibC.read(file.fd, buffer.memory, buffer.sizeInBytes());
+                    if (bytes % UmmunotifyAbi.EVENT_SIZE != 0) {
+                        throw new UmmunotifyException("read from " + path + " returned " + bytes
+                                + " bytes, not a whole number of events", 0, null);
+                    }
+                    return (int) (bytes / UmmunotifyAbi.EVENT_SIZE);
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() == LibC.EAGAIN) {
+                        return 0;
+                    }
+                    if (e.getErrorCode() != LibC.EINTR) {
+                        throw new UmmunotifyException("read from " + path + " failed: "
+                                + Errno.describe(e.getErrorCode()), e.getErrorCode(), e);
+                    }
+                }
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public boolean awaitReadable(int timeoutMillis) {
+        enter();
+        try (Memory pollfd = new Memory(8)) {
+            pollfd.setInt(0, file.fd);
+            pollfd.setShort(4, LibC.POLLIN);
+            pollfd.setShort(6, (short) 0);
+            return LibC.poll(pollfd, 1, timeoutMillis) > 0;
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == LibC.EINTR) {
+                return false;
+            }
+            throw new UmmunotifyException("poll on " + path + " failed: "
+                    + Errno.describe(e.getErrorCode()), e.getErrorCode(), e);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (;;) {
+            int s = users.get();
+            if ((s & CLOSED) != 0) {
+                return;
+            }
+            if (users.compareAndSet(s, s | CLOSED)) {
+                if (s == 0) {
+                    file.retire();
+                }
+                return;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ummunotify(" + path + ", fd " + file.fd + ")";
+    }
+
+    /** The native resources, shared with the Cleaner (which must not reach the device). */
+    private static final class NativeFile implements Runnable {
+        final int fd;
+        final long page;
+        final long pageSize;
+        private volatile boolean fdClosed;
+
+        NativeFile(int fd, long page, long pageSize) {
+            this.fd = fd;
+            this.page = page;
+            this.pageSize = pageSize;
+        }
+
+        /** After close(): swap the counter page for a zero page, then close the file. */
+        void retire() {
+            try {
+                LibC.mmap(new Pointer(page), pageSize, LibC.PROT_READ,
+                        LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_FIXED, -1, 0);
+            } catch (LastErrorException e) {
+                // Cannot happen for a page we own; if it does, keep the device mapping rather
+                // than unmapping under a reader. The file then stays referenced by the mapping.
+                return;
+            }
+            fdClosed = true;
+            closeQuietly(fd);
+        }
+
+        /** The device became unreachable: nobody can read the page any more. */
+        @Override
+        public void run() {
+            try {
+                LibC.munmap(new Pointer(page), pageSize);
+            } catch (LastErrorException ignored) {
+                // the process is shutting down or the page is already gone
+            }
+            if (!fdClosed) {
+                fdClosed = true;
+                closeQuietly(fd);
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package org.regcache.ummu;
+
+import org.regcache.api.RegistrationException;
+
+/**
+ * An open /dev/ummunotify file: the few operations {@link UmmunotifyInvalidationSource} needs,
+ * behind an interface so that the source can be tested with a fake or a mock.
+ *
+ * <p>All methods may be called from any thread. After {@link #close()} they throw {@link
+ * IllegalStateException}, except {@link #counter()}, which keeps returning some value without
+ * faulting (the mapped page stays readable), and {@link #close()} itself.
+ */
+interface UmmunotifyDevice extends AutoCloseable {
+
+    /** Acquire load of the mapped generation counter; no system call, no allocation. */
+    long counter();
+
+    /**
+     * ioctl(UMMUNOTIFY_REGISTER_REGION) for [start, end) under {@code cookie}.
+     *
+     * @throws RegistrationException with the errno (ENOSPC: max_regions reached)
+     */
+    void register(long start, long end, long cookie) throws RegistrationException;
+
+    /**
+     * ioctl(UMMUNOTIFY_UNREGISTER_REGION).
+     *
+     * @return false when the kernel does not know the cookie (EINVAL)
+     */
+    boolean unregister(long cookie);
+
+    /**
+     * Non-blocking read() of as many events as fit into {@code buffer}.
+     *
+     * @return the number of records read, 0 when none is available (EAGAIN)
+     */
+    int read(EventBuffer buffer);
+
+    /** poll() for readability; false on timeout. */
+    boolean awaitReadable(int timeoutMillis);
+
+    /** Closes the file once no other thread is inside a call on it; never blocks. */
+    @Override
+    void close();
+}

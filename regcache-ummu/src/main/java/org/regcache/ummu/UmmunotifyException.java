@@ -1,0 +1,21 @@
+package org.regcache.ummu;
+
+/**
+ * A system call on /dev/ummunotify failed. The message names the call, the errno (number and
+ * text) and, where one is known, the remedy.
+ */
+public class UmmunotifyException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final int errno;
+
+    public UmmunotifyException(String message, int errno, Throwable cause) {
+        super(message, cause);
+        this.errno = errno;
+    }
+
+    /** The errno of the failed call, or 0 when the failure was not a system call error. */
+    public int errno() {
+        return errno;
+    }
+}

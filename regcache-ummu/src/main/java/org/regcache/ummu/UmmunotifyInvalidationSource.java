@@ -1,0 +1,217 @@
+package org.regcache.ummu;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import org.regcache.api.InvalidationSink;
+import org.regcache.api.InvalidationSource;
+import org.regcache.api.RegistrationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link InvalidationSource} backed by /dev/ummunotify, the kernel's MMU notifier relayed to
+ * user space. Use it as {@code RegistrationCache.builder().invalidationSource(
+ * UmmunotifyInvalidationSource::open)}: building the cache then fails with a {@link
+ * UmmunotifyException} naming the remedy when the module is not loaded or the device is not
+ * accessible.
+ *
+ * <p><b>Protocol.</b> Each watched range is registered with the device under the cache's cookie
+ * and unregistered when the entry dies. {@link #hasPendingInvalidations()} compares the counter
+ * in the mapped page with the counter carried by the last LAST event read: one acquire load,
+ * no system call. Only when they differ does {@link #drain()} read() events (non-blocking,
+ * {@value #EVENTS_PER_READ} per call into one reusable native buffer) until a LAST event
+ * arrives, handing every INVAL cookie to the sink. A HINT only narrows what changed inside the
+ * registered range; the registration pins the whole range, so every INVAL, HINT or not,
+ * invalidates the whole entry.
+ *
+ * <p><b>Why this is enough</b> (the guarantee of {@link InvalidationSource}): the kernel bumps
+ * the counter inside its invalidate_range_start notifier, under the same lock that queues the
+ * INVAL events, before munmap()/madvise()/mremap() return. So an acquire that starts after such
+ * a call returned loads a counter different from the last LAST counter seen, unless a drain
+ * already consumed the corresponding events. The drain reads until a LAST; that LAST carries a
+ * counter at least as new as the one the acquire loaded, and every INVAL queued before that
+ * counter value was returned by the reads before it. So when drain() returns, every
+ * invalidation that completed before the acquire began has been delivered. The kernel may bump
+ * the counter again during the drain; those newer events are left for the next acquire. Drains
+ * are serialised by a lock (taken only when the counter moved), so that no thread returns from
+ * drain() while another thread holds undelivered events.
+ *
+ * <p><b>Background drainer</b> (off by default): {@link #openWithBackgroundDrainer()} adds a
+ * daemon thread that poll()s the device and drains as soon as events arrive, so that idle
+ * entries of freed memory are unpinned even when no acquire comes. Off by default because every
+ * acquire already drains, a busy application acquires constantly, and the thread costs a wake-up
+ * per invalidation; {@code RegistrationCache.flushIdle()} or close() return idle memory too.
+ *
+ * <p><b>Thread safety.</b> All methods may be called from any thread. {@link #close()} waits
+ * for nothing: the file is closed by the last call in flight.
+ */
+public final class UmmunotifyInvalidationSource implements InvalidationSource {
+    private static final Logger LOG = LoggerFactory.getLogger(UmmunotifyInvalidationSource.class);
+
+    /** Events read per read() call. */
+    public static final int EVENTS_PER_READ = 256;
+
+    private final UmmunotifyDevice device;
+    private final boolean backgroundDrainer;
+    private final EventBuffer events = new EventBuffer(EVENTS_PER_READ);
+    private final ReentrantLock drainLock = new ReentrantLock();
+    /** user_cookie_counter of the last LAST event read; the kernel starts both at 0. */
+    private volatile long lastSeenCounter;
+    private volatile boolean closed;
+    private volatile InvalidationSink sink;
+
+    UmmunotifyInvalidationSource(UmmunotifyDevice device, boolean backgroundDrainer) {
+        this.device = Objects.requireNonNull(device, "device");
+        this.backgroundDrainer = backgroundDrainer;
+    }
+
+    /**
+     * Opens /dev/ummunotify, without background drainer.
+     *
+     * @throws UmmunotifyException naming the remedy (module not loaded, permissions)
+     * @throws UnsupportedOperationException on a platform the binding does not support
+     */
+    public static UmmunotifyInvalidationSource open() {
+        return open(Path.of(UmmunotifyAbi.DEVICE_PATH), false);
+    }
+
+    /** Opens /dev/ummunotify with a background drainer thread; see the class comment. */
+    public static UmmunotifyInvalidationSource openWithBackgroundDrainer() {
+        return open(Path.of(UmmunotifyAbi.DEVICE_PATH), true);
+    }
+
+    /**
+     * Opens the ummunotify device at {@code devicePath}.
+     *
+     * @throws UmmunotifyException naming the remedy (module not loaded, permissions)
+     */
+    public static UmmunotifyInvalidationSource open(Path devicePath, boolean backgroundDrainer) {
+        return new UmmunotifyInvalidationSource(
+                NativeUmmunotifyDevice.open(devicePath.toString()), backgroundDrainer);
+    }
+
+    @Override
+    public void start(InvalidationSink sink) {
+        if (this.sink != null) {
+            throw new IllegalStateException("already started");
+        }
+        this.sink = Objects.requireNonNull(sink, "sink");
+        if (backgroundDrainer) {
+            BackgroundDrainer.start(this, device);
+        }
+    }
+
+    @Override
+    public void watch(long cookie, long address, long length) throws RegistrationException {
+        if (closed) {
+            throw new IllegalStateException("the ummunotify source is closed");
+        }
+        device.register(address, address + length, cookie);
+    }
+
+    @Override
+    public void unwatch(long cookie) {
+        if (closed) {
+            return;
+        }
+        try {
+            if (!device.unregister(cookie)) {
+                LOG.debug("cookie {} was not registered with ummunotify", cookie);
+            }
+        } catch (IllegalStateException closedMeanwhile) {
+            LOG.debug("unwatch of cookie {} after close", cookie);
+        } catch (UmmunotifyException e) {
+            LOG.warn("unwatch of cookie {} failed: {}", cookie, e.getMessage());
+        }
+    }
+
+    @Override
+    public boolean hasPendingInvalidations() {
+        return device.counter() != lastSeenCounter;
+    }
+
+    @Override
+    public void drain() {
+        drainLock.lock();
+        try {
+            if (closed || device.counter() == lastSeenCounter) {
+                return; // another thread drained while we waited for the lock
+            }
+            drainUntilLast();
+        } catch (IllegalStateException e) {
+            if (!closed) {
+                throw e;
+            }
+            return;
+        } finally {
+            drainLock.unlock();
+        }
+        sink.drainCompleted();
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Reads until a LAST event; delivers every INVAL on the way. Holds the drain lock. */
+    private void drainUntilLast() {
+        long counterBefore = device.counter();
+        boolean lostTrack = false;
+        for (;;) {
+            int n = device.read(events);
+            if (n == 0) {
+                LOG.warn("ummunotify counter moved ({} -> {}) but read() found no event:"
+                        + " invalidating every cached registration", lastSeenCounter,
+                        counterBefore);
+                sink.invalidatedAll();
+                lastSeenCounter = counterBefore;
+                return;
+            }
+            boolean sawLast = false;
+            long last = 0;
+            for (int i = 0; i < n; i++) {
+                int type = events.type(i);
+                if (type == UmmunotifyAbi.EVENT_TYPE_INVAL) {
+                    lostTrack |= !deliver(events.cookieOrCounter(i));
+                } else if (type == UmmunotifyAbi.EVENT_TYPE_LAST) {
+                    sawLast = true;
+                    last = events.cookieOrCounter(i);
+                } else {
+                    LOG.warn("unknown ummunotify event type {}", type);
+                    lostTrack = true;
+                }
+            }
+            if (sawLast) {
+                if (lostTrack) {
+                    sink.invalidatedAll();
+                }
+                lastSeenCounter = last;
+                return;
+            }
+        }
+    }
+
+    private boolean deliver(long cookie) {
+        try {
+            sink.invalidated(cookie);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.error("invalidation sink failed on cookie {}", cookie, e);
+            return false;
+        }
+    }
+
+    /** Marks the source closed and closes the device without waiting. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        device.close();
+    }
+
+    @Override
+    public String toString() {
+        return "UmmunotifyInvalidationSource{" + device + ", lastSeenCounter=" + lastSeenCounter
+                + (backgroundDrainer ? ", background drainer" : "") + (closed ? ", closed}" : "}");
+    }
+}

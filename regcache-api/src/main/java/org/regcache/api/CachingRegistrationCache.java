@@ -24,11 +24,12 @@ import java.util.stream.Stream;
  *     by cookie; invalidations look cookies up here, so one that arrives while the entry is
  *     still being registered is not lost.
  * <li>{@link #index}: live entries, for lookups. A detached entry may linger there until
- *     unlinked, but cannot be pinned.
+ *     unlinked, but cannot be pinned. {@link #memo} remembers the last entry found per page
+ *     so that repeated hits skip the index.
  * <li>{@link #policy}: Caffeine, weighing entries in pages, with {@code maximumWeight =
- *     maxPinnedBytes / pageSize}. Hits do not write to it (one hit in {@value
- *     #ACCESS_SAMPLE_PERIOD} is reported as a read so that its recency and frequency
- *     estimates follow the workload).
+ *     maxPinnedBytes / pageSize}. Hits do not write to it (an entry's first hit and then one
+ *     in {@value #ACCESS_SAMPLE_PERIOD} are reported as reads so that its recency and
+ *     frequency estimates follow the workload).
  * </ul>
  *
  * <h2>Caffeine never takes an entry in use</h2>
@@ -49,8 +50,14 @@ import java.util.stream.Stream;
  * unwatches and deregisters afterwards, on the same thread, with no lock held.
  */
 final class CachingRegistrationCache implements RegistrationCache, InvalidationSink {
-    /** One hit in this many (a power of two) is reported to Caffeine. */
-    static final int ACCESS_SAMPLE_PERIOD = 8;
+    /**
+     * Hits reported to Caffeine: an entry's first hit, then one in this many (a power of two).
+     * A Caffeine read costs several times a hit (read buffer, and maintenance on the calling
+     * thread); sampling keeps its recency and frequency estimates proportional to the workload.
+     */
+    static final int ACCESS_SAMPLE_PERIOD = 64;
+    /** log2 of the slots of the {@link LookupMemo}: 8192 slots, 32 KiB. */
+    static final int MEMO_SLOT_BITS = 13;
 
     private final CountingRegistrar registrar;
     private final InvalidationSource source;
@@ -59,6 +66,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
     private final long maxEntries;
     private final StatsRecorder stats;
     private final ChunkIndex index = new ChunkIndex();
+    private final LookupMemo memo;
     private final ConcurrentHashMap<Long, CacheEntry> entries = new ConcurrentHashMap<>();
     private final Cache<Long, CacheEntry> policy;
     private final ConcurrentLinkedQueue<CacheEntry> unlinkQueue = new ConcurrentLinkedQueue<>();
@@ -76,6 +84,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         this.geometry = new PageGeometry(pageSize);
         this.maxPinnedBytes = maxPinnedBytes;
         this.maxEntries = maxEntries;
+        this.memo = new LookupMemo(MEMO_SLOT_BITS, geometry.pageShift);
         this.policy = Caffeine.newBuilder()
                 .maximumWeight(geometry.pages(maxPinnedBytes))
                 .weigher((Long cookie, CacheEntry e) -> e.weight)
@@ -105,10 +114,16 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         if (source.hasPendingInvalidations()) {
             source.drain();
         }
-        CacheEntry hit = index.findAndPin(address, end, mask);
+        CacheEntry hit = memo.findAndPin(address, end, mask);
+        if (hit == null) {
+            hit = index.findAndPin(address, end, mask);
+            if (hit != null) {
+                memo.remember(address, hit);
+            }
+        }
         if (hit != null) {
             stats.hit();
-            if ((++hit.hitSamples & (ACCESS_SAMPLE_PERIOD - 1)) == 0) {
+            if ((hit.hitSamples++ & (ACCESS_SAMPLE_PERIOD - 1)) == 0) {
                 recordAccess(hit);
             }
             return new CachedHandle(this, hit, address, length);
@@ -162,6 +177,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         if (winner != null) {
             // Another thread registered a covering range meanwhile: use its entry, drop ours.
             abandon(e);
+            memo.remember(address, winner);
             return new CachedHandle(this, winner, address, length);
         }
         if (!e.markIndexed()) {
@@ -177,6 +193,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
             // Detached between markIndexed and put: its unlink may have run before the put.
             policy.asMap().remove(e.key, e);
         }
+        memo.remember(address, e);
         enforceLimits();
         processUnlinks();
         return new CachedHandle(this, e, address, length);
@@ -326,6 +343,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
 
     private void unlink(CacheEntry e) {
         index.remove(e);
+        memo.forget(e.start, e);
         policy.asMap().remove(e.key, e);
         if (e.watched) {
             source.unwatch(e.cookie);

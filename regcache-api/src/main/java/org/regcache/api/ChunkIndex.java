@@ -1,6 +1,5 @@
 package org.regcache.api;
 
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
@@ -10,10 +9,10 @@ import java.util.function.Consumer;
  *
  * <p>The address space is cut into 2 MiB chunks. A radix tree of four levels of
  * {@link AtomicReferenceArray}s (11 bits each, like a page table; nodes appear on first use and
- * are never freed) maps a chunk number to an immutable array of the entries overlapping that
- * chunk, sorted by start address. A registration spanning several chunks is listed in each.
- * A lookup is four dependent loads, a binary search and a short backward scan: no hashing, no
- * boxing, no lock. Updates replace a chunk's array by compare-and-set (copy on write), so
+ * are never freed) maps a chunk number to an immutable {@link ChunkBucket} of the entries
+ * overlapping that chunk, sorted by start address. A registration spanning several chunks is
+ * listed in each. A lookup is four dependent loads, a binary search over a primitive array and a
+ * short backward scan: no hashing, no boxing, no lock. Updates replace a chunk's array by compare-and-set (copy on write), so
  * readers always see a consistent array.
  *
  * <p>Insertion is atomic with a duplicate check on the entry's first chunk: of two threads that
@@ -29,7 +28,6 @@ final class ChunkIndex {
     private static final int LEVELS = 4;
     private static final int FANOUT = 1 << LEVEL_BITS;
     private static final int SLOT_MASK = FANOUT - 1;
-    private static final CacheEntry[] EMPTY = new CacheEntry[0];
 
     static {
         // Chunk numbers of non-negative addresses have 63 - CHUNK_SHIFT bits.
@@ -50,17 +48,8 @@ final class ChunkIndex {
      * @return the pinned entry, or null
      */
     CacheEntry findAndPin(long address, long end, int mask) {
-        CacheEntry[] entries = entriesOf(chunkOf(address));
-        if (entries == null) {
-            return null;
-        }
-        for (int i = lastStartingAtOrBefore(entries, address); i >= 0; i--) {
-            CacheEntry e = entries[i];
-            if (e.covers(address, end, mask) && e.tryPin()) {
-                return e;
-            }
-        }
-        return null;
+        ChunkBucket bucket = bucketOf(chunkOf(address));
+        return bucket == null ? null : bucket.findAndPin(address, end, mask);
     }
 
     /**
@@ -73,16 +62,15 @@ final class ChunkIndex {
         AtomicReferenceArray<Object> leaf = leafFor(first, true);
         int slot = (int) (first & SLOT_MASK);
         for (;;) {
-            CacheEntry[] current = (CacheEntry[]) leaf.get(slot);
+            ChunkBucket current = (ChunkBucket) leaf.get(slot);
             if (current != null) {
-                for (int i = lastStartingAtOrBefore(current, entry.start); i >= 0; i--) {
-                    CacheEntry e = current[i];
-                    if (e.covers(entry.start, entry.end, entry.accessMask) && e.tryPin()) {
-                        return e;
-                    }
+                CacheEntry covering = current.findAndPin(entry.start, entry.end,
+                        entry.accessMask);
+                if (covering != null) {
+                    return covering;
                 }
             }
-            if (leaf.compareAndSet(slot, current, withEntry(current, entry))) {
+            if (leaf.compareAndSet(slot, current, ChunkBucket.with(current, entry))) {
                 break;
             }
         }
@@ -90,10 +78,10 @@ final class ChunkIndex {
         for (long chunk = first + 1; chunk <= last; chunk++) {
             AtomicReferenceArray<Object> l = leafFor(chunk, true);
             int s = (int) (chunk & SLOT_MASK);
-            CacheEntry[] current;
+            ChunkBucket current;
             do {
-                current = (CacheEntry[]) l.get(s);
-            } while (!l.compareAndSet(s, current, withEntry(current, entry)));
+                current = (ChunkBucket) l.get(s);
+            } while (!l.compareAndSet(s, current, ChunkBucket.with(current, entry)));
         }
         return null;
     }
@@ -108,8 +96,8 @@ final class ChunkIndex {
             }
             int s = (int) (chunk & SLOT_MASK);
             for (;;) {
-                CacheEntry[] current = (CacheEntry[]) leaf.get(s);
-                CacheEntry[] next = withoutEntry(current, entry);
+                ChunkBucket current = (ChunkBucket) leaf.get(s);
+                ChunkBucket next = ChunkBucket.without(current, entry);
                 if (next == current || leaf.compareAndSet(s, current, next)) {
                     break;
                 }
@@ -139,7 +127,7 @@ final class ChunkIndex {
                 continue;
             }
             if (level == LEVELS - 1) {
-                for (CacheEntry e : (CacheEntry[]) child) {
+                for (CacheEntry e : ((ChunkBucket) child).entries) {
                     if (e.start < end && start < e.end) {
                         action.accept(e);
                     }
@@ -152,9 +140,9 @@ final class ChunkIndex {
         }
     }
 
-    private CacheEntry[] entriesOf(long chunk) {
+    private ChunkBucket bucketOf(long chunk) {
         AtomicReferenceArray<Object> leaf = leafFor(chunk, false);
-        return leaf == null ? null : (CacheEntry[]) leaf.get((int) (chunk & SLOT_MASK));
+        return leaf == null ? null : (ChunkBucket) leaf.get((int) (chunk & SLOT_MASK));
     }
 
     @SuppressWarnings("unchecked")
@@ -173,48 +161,5 @@ final class ChunkIndex {
             node = (AtomicReferenceArray<Object>) child;
         }
         return node;
-    }
-
-    /** Index of the last entry whose start is <= address, or -1. */
-    private static int lastStartingAtOrBefore(CacheEntry[] entries, long address) {
-        int low = 0;
-        int high = entries.length - 1;
-        while (low <= high) {
-            int mid = (low + high) >>> 1;
-            if (entries[mid].start <= address) {
-                low = mid + 1;
-            } else {
-                high = mid - 1;
-            }
-        }
-        return high;
-    }
-
-    private static CacheEntry[] withEntry(CacheEntry[] current, CacheEntry entry) {
-        CacheEntry[] from = current == null ? EMPTY : current;
-        int at = lastStartingAtOrBefore(from, entry.start) + 1;
-        CacheEntry[] next = new CacheEntry[from.length + 1];
-        System.arraycopy(from, 0, next, 0, at);
-        next[at] = entry;
-        System.arraycopy(from, at, next, at + 1, from.length - at);
-        return next;
-    }
-
-    /** Returns {@code current} itself when the entry is absent. */
-    private static CacheEntry[] withoutEntry(CacheEntry[] current, CacheEntry entry) {
-        if (current == null) {
-            return null;
-        }
-        for (int i = 0; i < current.length; i++) {
-            if (current[i] == entry) {
-                if (current.length == 1) {
-                    return null;
-                }
-                CacheEntry[] next = Arrays.copyOf(current, current.length - 1);
-                System.arraycopy(current, i + 1, next, i, current.length - i - 1);
-                return next;
-            }
-        }
-        return current;
     }
 }

@@ -1,0 +1,53 @@
+package org.regcache.ummu;
+
+import java.util.Collection;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs {@link AcquireHitBenchmark} with 1 and 2 threads and prints the ratio of a cache hit
+ * (acquire + release) to a ConcurrentHashMap.get. Goal: at most 1.5. Started by
+ * {@code mvn -B -q -pl regcache-api,regcache-ummu -am -Pbench -DskipTests verify}; the system
+ * properties bench.warmups, bench.iterations and bench.seconds shorten or lengthen the run.
+ */
+public final class AcquireHitBenchmarkMain {
+    private AcquireHitBenchmarkMain() {
+    }
+
+    public static void main(String[] args) throws RunnerException {
+        int warmups = Integer.getInteger("bench.warmups", 3);
+        int iterations = Integer.getInteger("bench.iterations", 5);
+        int seconds = Integer.getInteger("bench.seconds", 1);
+        StringBuilder summary = new StringBuilder();
+        for (int threads : new int[] {1, 2}) {
+            Options options = new OptionsBuilder()
+                    .include(AcquireHitBenchmark.class.getName() + "\\.")
+                    .threads(threads)
+                    .forks(1)
+                    .warmupIterations(warmups)
+                    .warmupTime(TimeValue.seconds(seconds))
+                    .measurementIterations(iterations)
+                    .measurementTime(TimeValue.seconds(seconds))
+                    .build();
+            Collection<RunResult> results = new Runner(options).run();
+            double hit = score(results, "cacheAcquireReleaseHit");
+            double map = score(results, "concurrentHashMapGet");
+            summary.append(String.format("threads=%d  hit=%.1f ns/op  map.get=%.1f ns/op"
+                    + "  ratio=%.2f (goal <= 1.5)%n", threads, hit, map, hit / map));
+        }
+        System.out.print(summary);
+    }
+
+    private static double score(Collection<RunResult> results, String method) {
+        for (RunResult r : results) {
+            if (r.getParams().getBenchmark().endsWith("." + method)) {
+                return r.getPrimaryResult().getScore();
+            }
+        }
+        throw new IllegalStateException("no result for " + method);
+    }
+}

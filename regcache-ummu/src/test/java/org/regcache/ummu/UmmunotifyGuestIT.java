@@ -1,0 +1,217 @@
+package org.regcache.ummu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.jna.Pointer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.regcache.api.Access;
+import org.regcache.api.Registration;
+import org.regcache.api.RegistrationCache;
+import org.regcache.api.RegistrationHandle;
+
+/**
+ * The cache on the real /dev/ummunotify (inside the QEMU guest): every way of changing a
+ * mapping makes the next acquire miss, and a racing acquirer never sees an old generation.
+ * Run by src/test/guest/run-guest-tests inside integration-tests/vm/run-in-guest ({@code mvn -B
+ * -q -pl regcache-api,regcache-ummu -am -P guest verify}); skipped where the device does not
+ * exist.
+ */
+class UmmunotifyGuestIT {
+    private static final long PAGE = 4096;
+    private static final Set<Access> RIGHTS = EnumSet.of(Access.LOCAL_WRITE);
+
+    private final CountingRegistrar registrar = new CountingRegistrar();
+    private RegistrationCache cache;
+
+    @BeforeEach
+    void openDevice() {
+        assumeTrue(Files.exists(Path.of("/dev/ummunotify")), "no /dev/ummunotify here");
+        cache = RegistrationCache.builder().registrar(registrar)
+                .invalidationSource(UmmunotifyInvalidationSource::open)
+                .maxPinnedBytes(1L << 31).maxEntries(200_000).build();
+    }
+
+    @AfterEach
+    void closeCache() {
+        if (cache != null) {
+            cache.close();
+            assertEquals(0, registrar.live.size(), "leaked registrations");
+            assertEquals("[]", registrar.violations.toString());
+        }
+    }
+
+    /** Maps 16 pages, caches them, applies {@code change}, expects a miss on [offset, +len). */
+    private void changeCausesMiss(long offset, long length, LongConsumer change)
+            throws Exception {
+        long base = GuestLibC.mapAnonymous(16 * PAGE);
+        new Pointer(base).setMemory(0, 16 * PAGE, (byte) 1);
+        Registration old;
+        try (RegistrationHandle h = cache.acquire(base, 16 * PAGE, RIGHTS)) {
+            old = h.registration();
+        }
+        try (RegistrationHandle h = cache.acquire(base + offset, length, RIGHTS)) {
+            assertSame(old, h.registration(), "hit before the change");
+        }
+        change.accept(base);
+        try (RegistrationHandle h = cache.acquire(base + offset, length, RIGHTS)) {
+            assertNotSame(old, h.registration(), "miss after the change");
+        }
+        assertEquals(2, registrar.registers.get());
+        assertTrue(cache.stats().invalidationsReceived() >= 1);
+        GuestLibC.munmap(new Pointer(base), 16 * PAGE);
+    }
+
+    @Test
+    void munmapCausesAMiss() throws Exception {
+        changeCausesMiss(0, PAGE, base -> {
+            GuestLibC.munmap(new Pointer(base), 16 * PAGE);
+            GuestLibC.mapAnonymousAt(base, 16 * PAGE);
+        });
+    }
+
+    @Test
+    void partialMunmapCausesAMissOnTheWholeRegistration() throws Exception {
+        changeCausesMiss(0, PAGE, base -> {
+            GuestLibC.munmap(new Pointer(base + 8 * PAGE), PAGE);
+            GuestLibC.mapAnonymousAt(base + 8 * PAGE, PAGE);
+        });
+    }
+
+    @Test
+    void mremapCausesAMiss() throws Exception {
+        changeCausesMiss(2 * PAGE, PAGE, base -> {
+            long other = GuestLibC.mapAnonymous(4 * PAGE);
+            GuestLibC.mremap(new Pointer(other), 4 * PAGE, 4 * PAGE,
+                    GuestLibC.MREMAP_MAYMOVE | GuestLibC.MREMAP_FIXED, new Pointer(base));
+        });
+    }
+
+    @Test
+    void madviseDontneedCausesAMiss() throws Exception {
+        changeCausesMiss(4 * PAGE, 2 * PAGE, base ->
+                GuestLibC.madvise(new Pointer(base + 4 * PAGE), 2 * PAGE,
+                        GuestLibC.MADV_DONTNEED));
+    }
+
+    @Test
+    void mapFixedReplacementCausesAMiss() throws Exception {
+        changeCausesMiss(15 * PAGE, PAGE, base -> GuestLibC.mapAnonymousAt(base + 12 * PAGE,
+                4 * PAGE));
+    }
+
+    @Test
+    void acquireRacingWithRemapsNeverSeesAnOldGeneration() throws Exception {
+        int pages = 8;
+        long base = GuestLibC.mapAnonymous(pages * PAGE);
+        for (int p = 0; p < pages; p++) {
+            new Pointer(base + p * PAGE).setLong(0, 0);
+        }
+        // the "registration" records the generation stored in its first page
+        registrar.tag = range -> new Pointer(range[0]).getLong(0);
+        AtomicBoolean stop = new AtomicBoolean();
+        List<String> stale = new CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> remapper = pool.submit(() -> {
+                long generation = 0;
+                long spare = GuestLibC.mapAnonymous(PAGE);
+                while (!stop.get()) {
+                    int p = (int) (generation % pages);
+                    generation++;
+                    new Pointer(spare).setLong(0, generation);
+                    // atomically replace page p by a page already holding the new generation
+                    GuestLibC.mremap(new Pointer(spare), PAGE, PAGE,
+                            GuestLibC.MREMAP_MAYMOVE | GuestLibC.MREMAP_FIXED,
+                            new Pointer(base + p * PAGE));
+                    spare = GuestLibC.mapAnonymous(PAGE);
+                }
+                return null;
+            });
+            Future<?> acquirer = pool.submit(() -> {
+                for (int i = 0; i < 20_000; i++) {
+                    long page = base + (i % pages) * PAGE;
+                    long before = new Pointer(page).getLong(0);
+                    try (RegistrationHandle h = cache.acquire(page, PAGE, RIGHTS)) {
+                        long pinned = (Long) ((CountingRegistrar.TestRegistration)
+                                h.registration()).tag;
+                        if (pinned < before) {
+                            stale.add("page " + (i % pages) + ": generation " + pinned
+                                    + " after " + before);
+                        }
+                    }
+                }
+                return null;
+            });
+            acquirer.get(300, TimeUnit.SECONDS);
+            stop.set(true);
+            remapper.get(30, TimeUnit.SECONDS);
+        } finally {
+            stop.set(true);
+            pool.shutdownNow();
+        }
+        assertEquals("[]", stale.toString());
+        assertTrue(cache.stats().invalidationsReceived() > 0);
+        GuestLibC.munmap(new Pointer(base), pages * PAGE);
+    }
+
+    @Test
+    void hundredThousandLiveEntriesAndOneInvalidation() throws Exception {
+        int entries = 100_000;
+        long base = GuestLibC.mapAnonymous(entries * PAGE);
+        for (int i = 0; i < entries; i++) {
+            cache.acquire(base + i * PAGE, PAGE, RIGHTS).close();
+        }
+        assertEquals(entries, cache.stats().pinnedEntries());
+        assertEquals(entries, registrations(), "one kernel registration per entry");
+        GuestLibC.madvise(new Pointer(base + 5000 * PAGE), PAGE, GuestLibC.MADV_DONTNEED);
+        int before = registrar.registers.get();
+        cache.acquire(base + 4999 * PAGE, PAGE, RIGHTS).close();
+        cache.acquire(base + 5001 * PAGE, PAGE, RIGHTS).close();
+        assertEquals(before, registrar.registers.get(), "neighbours still cached");
+        cache.acquire(base + 5000 * PAGE, PAGE, RIGHTS).close();
+        assertEquals(before + 1, registrar.registers.get(), "the changed page misses");
+        assertEquals(1, cache.stats().evictions(org.regcache.api.EvictionCause.INVALIDATION));
+        GuestLibC.munmap(new Pointer(base), entries * PAGE);
+    }
+
+    /** The "registrations:" line of the device file's fdinfo. */
+    private static long registrations() throws Exception {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                Path target;
+                try {
+                    target = Files.readSymbolicLink(fd);
+                } catch (java.io.IOException gone) {
+                    continue;
+                }
+                if (target.toString().equals("/dev/ummunotify")) {
+                    for (String line : Files.readAllLines(
+                            Path.of("/proc/self/fdinfo").resolve(fd.getFileName()))) {
+                        if (line.startsWith("registrations:")) {
+                            return Long.parseLong(line.substring(14).trim());
+                        }
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no /dev/ummunotify descriptor found");
+    }
+}

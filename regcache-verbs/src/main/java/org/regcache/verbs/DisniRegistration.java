@@ -11,14 +11,16 @@ import org.regcache.api.Registration;
 /**
  * A memory region registered through DiSNI by a {@link DisniRegistrar}.
  *
- * <p>Immutable and thread-safe; {@link #nativeRegistration()} is DiSNI's {@link IbvMr}, whose
- * lkey and rkey are the ones returned here.
+ * <p>Immutable and thread-safe: the keys are the ones the device returned at registration;
+ * {@link #nativeRegistration()} is DiSNI's {@link IbvMr} for the same region.
  */
 public final class DisniRegistration implements Registration {
     private final DisniRegistrar owner;
     private final IbvMr mr;
     private final long address;
     private final long length;
+    private final int lkey;
+    private final int rkey;
     private final Set<Access> access;
     private final AtomicBoolean deregistered = new AtomicBoolean();
 
@@ -28,6 +30,8 @@ public final class DisniRegistration implements Registration {
         this.mr = mr;
         this.address = address;
         this.length = length;
+        this.lkey = mr.getLkey();
+        this.rkey = mr.getRkey();
         this.access = access.isEmpty()
                 ? Collections.emptySet()
                 : Collections.unmodifiableSet(EnumSet.copyOf(access));
@@ -45,12 +49,12 @@ public final class DisniRegistration implements Registration {
 
     @Override
     public int lkey() {
-        return mr.getLkey();
+        return lkey;
     }
 
     @Override
     public int rkey() {
-        return mr.getRkey();
+        return rkey;
     }
 
     @Override

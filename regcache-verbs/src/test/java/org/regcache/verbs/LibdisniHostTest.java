@@ -1,6 +1,5 @@
 package org.regcache.verbs;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -13,16 +12,13 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * libdisni's contract where no RDMA device is involved: exported symbols, the start-up
@@ -142,20 +138,5 @@ class LibdisniHostTest {
         assertEquals(-1, d._destroyCompChannel(0));
         assertEquals(-1, d._deallocPd(0));
         assertEquals(-1, d._destroyCQ(0));
-    }
-
-    @Test
-    void theJarCarriesTheBuiltLibrary(@TempDir Path directory) throws IOException {
-        Path extracted = DisniNativeLibrary.extractTo(directory.resolve("lib"));
-
-        assertEquals(directory.resolve("lib/libdisni.so"), extracted);
-        assertArrayEquals(Files.readAllBytes(LIBRARY), Files.readAllBytes(extracted));
-        assertEquals(Set.of("libdisni.so"), Arrays.stream(directory.resolve("lib").toFile().list())
-                .collect(Collectors.toSet()), "no partial files left behind");
-    }
-
-    @Test
-    void theTestJvmMeetsDisnisPrerequisites() {
-        DisniNativeLibrary.requireUsable();
     }
 }

@@ -4,6 +4,7 @@ package org.regcache.api;
 public class CacheClosedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message says that the cache is closed and which call was refused */
     public CacheClosedException(String message) {
         super(message);
     }

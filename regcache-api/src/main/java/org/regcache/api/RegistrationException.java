@@ -17,11 +17,20 @@ public class RegistrationException extends Exception {
 
     private final int errno;
 
+    /**
+     * @param message what failed and, where known, the remedy
+     * @param errno   the operating system error number, or 0 when unknown
+     */
     public RegistrationException(String message, int errno) {
         super(message);
         this.errno = errno;
     }
 
+    /**
+     * @param message what failed and, where known, the remedy
+     * @param errno   the operating system error number, or 0 when unknown
+     * @param cause   the underlying failure
+     */
     public RegistrationException(String message, int errno, Throwable cause) {
         super(message, cause);
         this.errno = errno;

@@ -9,6 +9,11 @@ public class UmmunotifyException extends RuntimeException {
 
     private final int errno;
 
+    /**
+     * @param message what failed, with the errno text and the remedy
+     * @param errno   the errno of the failed call, or 0
+     * @param cause   the underlying exception, or null
+     */
     public UmmunotifyException(String message, int errno, Throwable cause) {
         super(message, cause);
         this.errno = errno;

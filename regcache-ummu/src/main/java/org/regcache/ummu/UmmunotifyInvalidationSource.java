@@ -135,10 +135,12 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     public void drain() {
         drainLock.lock();
         try {
-            if (closed || device.counter() == lastSeenCounter) {
-                return; // another thread drained while we waited for the lock
+            if (closed) {
+                return;
             }
-            drainUntilLast();
+            if (device.counter() != lastSeenCounter) { // else drained while we waited
+                drainUntilLast();
+            }
         } catch (IllegalStateException e) {
             if (!closed) {
                 throw e;

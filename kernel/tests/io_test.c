@@ -41,11 +41,10 @@ FIXTURE_TEARDOWN(io)
 static void queue_events(struct __test_metadata *_metadata, int fd, size_t n)
 {
 	size_t pg = umn_page_size(), i;
-	char *p = mmap(NULL, n * pg, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = umn_map_isolated(n, 0);
 	struct umn_fdinfo info;
 
-	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(NULL, p);
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(0, umn_register_ptr(fd, p + i * pg, pg, i + 1));
 	ASSERT_EQ(0, munmap(p, n * pg));

@@ -99,14 +99,34 @@ static inline volatile uint64_t *umn_map_counter(int fd)
 	return p == MAP_FAILED ? NULL : (volatile uint64_t *)p;
 }
 
-/* Private read-write anonymous pages, populated; NULL on failure. */
+/*
+ * Maps @npages private read-write anonymous pages (plus @extra_flags, e.g.
+ * MAP_POPULATE) between two PROT_NONE guard pages, so that they form a VMA
+ * of their own that never merges with a neighbour.  Exact counter
+ * expectations depend on it: when munmap() splits a VMA at an address that
+ * is not 2 MiB aligned and the VMA covers the whole 2 MiB block around that
+ * address, Linux 6.1 invalidates the block once more while looking for a
+ * huge page to split (split_huge_pmd_address()), huge page or not.  The
+ * guard pages stay mapped.  Returns NULL on failure.
+ */
+static inline char *umn_map_isolated(size_t npages, int extra_flags)
+{
+	size_t pg = umn_page_size();
+	char *guarded = mmap(NULL, (npages + 2) * pg, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *p;
+
+	if (guarded == MAP_FAILED)
+		return NULL;
+	p = mmap(guarded + pg, npages * pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | extra_flags, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* umn_map_isolated(), populated. */
 static inline char *umn_map_pages(size_t npages)
 {
-	size_t len = npages * umn_page_size();
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
+	return umn_map_isolated(npages, MAP_POPULATE);
 }
 
 struct umn_fdinfo {

@@ -47,6 +47,9 @@ MODULE_PARM_DESC(max_regions,
 /* Feature bits of UMMUNOTIFY_EXCHANGE_FEATURES we implement: none yet. */
 #define UMMUNOTIFY_KNOWN_FEATURES	0U
 
+/* Invalidations in progress whose ranges we remember, per file. */
+#define UMMUNOTIFY_ACTIVE_SLOTS	16
+
 /* Events copied to user space per round trip of the queue lock in read(). */
 #define UMMUNOTIFY_READ_BATCH	128
 
@@ -95,6 +98,11 @@ struct ummunotify_reg {
  * @reported: value of *@counter carried by the last LAST event read
  * @used: an ioctl, read() or mmap() has been made; features are fixed
  * @features: the feature mask agreed by UMMUNOTIFY_EXCHANGE_FEATURES
+ * @active: invalidations between their start and end callbacks, so that
+ *	a range registered in that window is reported too: pages pinned
+ *	then may be the very pages being thrown away
+ * @nr_untracked: invalidations in progress that found @active full; while
+ *	any, every new registration is reported at once
  * @read_mutex: held by read() while events it took off @invalid_list are
  *	being copied out, so that they can be put back if the copy fails;
  *	unregistering takes it too, so a registration is never freed while a
@@ -127,6 +135,8 @@ struct ummunotify_file {
 	u64			reported;
 	bool			used;
 	u32			features;
+	const struct mmu_notifier_range *active[UMMUNOTIFY_ACTIVE_SLOTS];
+	unsigned int		nr_untracked;
 
 	struct mutex		read_mutex;	/* see @read_mutex above */
 	struct fasync_struct	*async_queue;
@@ -189,37 +199,59 @@ static bool ummunotify_readable(struct ummunotify_file *priv)
 	return priv->nr_queued || *priv->counter != priv->reported;
 }
 
-/* Records an invalidation of [start, end) in every registration it hits. */
-static void ummunotify_invalidate(struct ummunotify_file *priv,
-				  unsigned long start, unsigned long end)
+/*
+ * Queues an event for @reg, hit by an invalidation of [start, end), or
+ * merges the hit into the event already queued.
+ */
+static void ummunotify_queue(struct ummunotify_file *priv,
+			     struct ummunotify_reg *reg,
+			     unsigned long start, unsigned long end)
+{
+	lockdep_assert_held(&priv->wqh.lock);
+	if (!list_empty(&reg->list)) {
+		/* A second hit before the first was read. */
+		reg->hint = false;
+		return;
+	}
+	reg->hint = true;
+	reg->hint_start = max(start, reg->start);
+	reg->hint_end = min(end - 1, reg->last) + 1;
+	list_add_tail(&reg->list, &priv->invalid_list);
+	priv->nr_queued++;
+}
+
+/* One invalidation hit at least one registration: tell the readers. */
+static void ummunotify_bump_counter(struct ummunotify_file *priv)
+{
+	lockdep_assert_held(&priv->wqh.lock);
+	/* Only we write the counter; user space reads it any time. */
+	WRITE_ONCE(*priv->counter, *priv->counter + 1);
+	wake_up_locked_poll(&priv->wqh, EPOLLIN | EPOLLRDNORM);
+}
+
+/*
+ * Records an invalidation of [start, end) in every registration it hits.
+ * Returns whether it hit any: the caller then sends SIGIO, outside the lock.
+ */
+static bool ummunotify_invalidate_locked(struct ummunotify_file *priv,
+					 unsigned long start, unsigned long end)
 {
 	struct ummunotify_reg *reg;
 	bool hit = false;
 
-	spin_lock(&priv->wqh.lock);
 	for (reg = reg_tree_iter_first(&priv->reg_tree, start, end - 1); reg;
 	     reg = reg_tree_iter_next(reg, start, end - 1)) {
+		ummunotify_queue(priv, reg, start, end);
 		hit = true;
-		if (!list_empty(&reg->list)) {
-			/* A second hit before the first was read. */
-			reg->hint = false;
-			continue;
-		}
-		reg->hint = true;
-		reg->hint_start = max(start, reg->start);
-		reg->hint_end = min(end - 1, reg->last) + 1;
-		list_add_tail(&reg->list, &priv->invalid_list);
-		priv->nr_queued++;
 	}
-	if (hit) {
-		/* Only we write the counter; user space reads it any time. */
-		WRITE_ONCE(*priv->counter, *priv->counter + 1);
-		wake_up_locked_poll(&priv->wqh, EPOLLIN | EPOLLRDNORM);
-	}
-	spin_unlock(&priv->wqh.lock);
-
 	if (hit)
-		kill_fasync(&priv->async_queue, SIGIO, POLL_IN);
+		ummunotify_bump_counter(priv);
+	return hit;
+}
+
+static void ummunotify_signal(struct ummunotify_file *priv)
+{
+	kill_fasync(&priv->async_queue, SIGIO, POLL_IN);
 }
 
 static int ummunotify_invalidate_range_start(struct mmu_notifier *mn,
@@ -227,10 +259,75 @@ static int ummunotify_invalidate_range_start(struct mmu_notifier *mn,
 {
 	struct ummunotify_file *priv =
 		container_of(mn, struct ummunotify_file, mn);
+	unsigned int i;
+	bool hit;
 
 	/* Never sleeps, so it serves blockable and non-blockable callers. */
-	ummunotify_invalidate(priv, range->start, range->end);
+	spin_lock(&priv->wqh.lock);
+	for (i = 0; i < UMMUNOTIFY_ACTIVE_SLOTS && priv->active[i]; i++)
+		;
+	if (i < UMMUNOTIFY_ACTIVE_SLOTS)
+		priv->active[i] = range;
+	else
+		priv->nr_untracked++;
+	hit = ummunotify_invalidate_locked(priv, range->start, range->end);
+	spin_unlock(&priv->wqh.lock);
+
+	if (hit)
+		ummunotify_signal(priv);
 	return 0;
+}
+
+/* Called once for every invalidate_range_start() that returned 0. */
+static void ummunotify_invalidate_range_end(struct mmu_notifier *mn,
+					    const struct mmu_notifier_range *range)
+{
+	struct ummunotify_file *priv =
+		container_of(mn, struct ummunotify_file, mn);
+	unsigned int i;
+
+	spin_lock(&priv->wqh.lock);
+	for (i = 0; i < UMMUNOTIFY_ACTIVE_SLOTS; i++) {
+		if (priv->active[i] == range) {
+			priv->active[i] = NULL;
+			break;
+		}
+	}
+	/*
+	 * Not found: a start that found the slots full (or, if the notifier
+	 * was registered in between, one we never saw).
+	 */
+	if (i == UMMUNOTIFY_ACTIVE_SLOTS && priv->nr_untracked)
+		priv->nr_untracked--;
+	spin_unlock(&priv->wqh.lock);
+}
+
+/*
+ * A new registration overlapping an invalidation in progress is reported
+ * as hit by it.  Returns whether it was.
+ */
+static bool ummunotify_hit_by_active(struct ummunotify_file *priv,
+				     struct ummunotify_reg *reg)
+{
+	const struct mmu_notifier_range *range;
+	bool hit = false;
+	unsigned int i;
+
+	lockdep_assert_held(&priv->wqh.lock);
+	if (priv->nr_untracked) {
+		ummunotify_queue(priv, reg, reg->start, reg->last + 1);
+		hit = true;
+	}
+	for (i = 0; i < UMMUNOTIFY_ACTIVE_SLOTS; i++) {
+		range = priv->active[i];
+		if (!range || range->end <= reg->start || range->start > reg->last)
+			continue;
+		ummunotify_queue(priv, reg, range->start, range->end);
+		hit = true;
+	}
+	if (hit)
+		ummunotify_bump_counter(priv);
+	return hit;
 }
 
 /*
@@ -242,13 +339,20 @@ static void ummunotify_mm_release(struct mmu_notifier *mn,
 {
 	struct ummunotify_file *priv =
 		container_of(mn, struct ummunotify_file, mn);
+	bool hit;
 
-	ummunotify_invalidate(priv, 0, ULONG_MAX);
+	spin_lock(&priv->wqh.lock);
+	hit = ummunotify_invalidate_locked(priv, 0, ULONG_MAX);
+	spin_unlock(&priv->wqh.lock);
+
+	if (hit)
+		ummunotify_signal(priv);
 }
 
 static const struct mmu_notifier_ops ummunotify_mmu_notifier_ops = {
 	.release		= ummunotify_mm_release,
 	.invalidate_range_start	= ummunotify_invalidate_range_start,
+	.invalidate_range_end	= ummunotify_invalidate_range_end,
 };
 
 static bool ummunotify_foreign_mm(struct ummunotify_file *priv)
@@ -469,6 +573,7 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 {
 	struct ummunotify_register_ioctl parm;
 	struct ummunotify_reg *reg;
+	bool hit = false;
 	long ret = 0;
 
 	if (copy_from_user(&parm, arg, sizeof(parm)))
@@ -495,11 +600,14 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 	} else {
 		reg_tree_insert(reg, &priv->reg_tree);
 		priv->nr_regions++;
+		hit = ummunotify_hit_by_active(priv, reg);
 	}
 	spin_unlock(&priv->wqh.lock);
 
 	if (ret)
 		kmem_cache_free(ummunotify_reg_cache, reg);
+	else if (hit)
+		ummunotify_signal(priv);
 	return ret;
 }
 

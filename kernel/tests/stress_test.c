@@ -296,13 +296,12 @@ static void step(struct worker *w)
 		arm(w, i);
 		break;
 	case S_ARMED:
-		if (dice < 2) {
+		if (dice < 2)
 			retire(w, i);		/* never hit */
-		} else if (dice < 6 && i + 1 < SLOTS && sl[1].state == S_ARMED) {
+		else if (dice < 6 && i + 1 < SLOTS && sl[1].state == S_ARMED)
 			hit(w, i, 2, 0);	/* one munmap, two registrations */
-		} else {
-			hit(w, i, 1, dice % 3);
-		}
+		else
+			hit(w, i, 1, dice % 3);	/* munmap, MAP_FIXED, DONTNEED */
 		break;
 	default:
 		r = record_of(w->s, sl->cookie);

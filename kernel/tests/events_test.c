@@ -210,9 +210,10 @@ TEST_F(events, one_invalidation_hitting_many_registrations_bumps_counter_once)
 	struct umn_fdinfo info;
 
 	ASSERT_NE(NULL, p);
-	for (i = 0; i < ARRAY_SIZE(regs); i++)
+	for (i = 0; i < ARRAY_SIZE(regs); i++) {
 		ASSERT_EQ(0, umn_register(self->fd, umn_addr(p) + regs[i].from,
 					  umn_addr(p) + regs[i].to, regs[i].cookie));
+	}
 	ASSERT_EQ(0, munmap(p, 2 * pg));
 	ASSERT_EQ(1, *self->counter);
 	ASSERT_EQ(0, umn_read_fdinfo(self->fd, &info));
@@ -251,8 +252,9 @@ TEST_F(events, queue_order_is_order_of_first_hit)
 
 	ASSERT_EQ(0, umn_drain(self->fd, &umn_scratch)) TH_LOG("%s", umn_scratch.why);
 	ASSERT_EQ(3, umn_scratch.ninval);
-	for (i = 0; i < ARRAY_SIZE(order); i++)
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
 		EXPECT_EQ(order[i], umn_scratch.inval[i].user_cookie_counter);
+	}
 	EXPECT_EQ(3, umn_scratch.last_counter);
 }
 

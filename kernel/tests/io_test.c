@@ -45,8 +45,9 @@ static void queue_events(struct __test_metadata *_metadata, int fd, size_t n)
 	struct umn_fdinfo info;
 
 	ASSERT_NE(NULL, p);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		ASSERT_EQ(0, umn_register_ptr(fd, p + i * pg, pg, i + 1));
+	}
 	ASSERT_EQ(0, munmap(p, n * pg));
 	ASSERT_EQ(0, umn_read_fdinfo(fd, &info));
 	ASSERT_EQ(n, info.queued);
@@ -312,6 +313,167 @@ TEST_F(io, blocking_read_sleeps_until_munmap_in_other_thread)
 	EXPECT_EQ(UMMUNOTIFY_EVENT_TYPE_LAST, b.ev[1].type);
 	EXPECT_EQ(1, b.ev[1].user_cookie_counter);
 	close(b.fd);
+}
+
+static unsigned int count_finished(struct blocker *b, unsigned int n)
+{
+	unsigned int i, done = 0;
+
+	for (i = 0; i < n; i++)
+		done += __atomic_load_n(&b[i].finished, __ATOMIC_SEQ_CST);
+	return done;
+}
+
+#define READERS 4
+
+TEST_F(io, each_event_wakes_one_blocked_reader_and_the_others_sleep_on)
+{
+	int fd = umn_open(0);
+	struct blocker b[READERS];
+	pthread_t thread[READERS];
+	char *p = umn_map_pages(READERS);
+	bool seen[READERS + 1] = { false };
+	unsigned int i, k, done;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, p);
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < READERS; i++) {
+		ASSERT_EQ(0, umn_register_ptr(fd, p + i * self->pg, self->pg, i + 1));
+		b[i].fd = fd;
+		start_blocker(_metadata, &b[i], &thread[i]);
+	}
+
+	/* Each event goes to one reader; the others must not return empty. */
+	for (k = 1; k <= READERS; k++) {
+		ASSERT_EQ(0, munmap(p + (k - 1) * self->pg, self->pg));
+		for (i = 0; i < 10000 && count_finished(b, READERS) < k; i++)
+			usleep(1000);
+		usleep(50000);
+		done = count_finished(b, READERS);
+		ASSERT_EQ(k, done) TH_LOG("%u readers returned after %u events", done, k);
+	}
+	for (i = 0; i < READERS; i++) {
+		ASSERT_EQ(0, pthread_join(thread[i], NULL));
+		ASSERT_EQ(2 * UMN_EVENT_SIZE, b[i].ret) TH_LOG("read: %s", strerror(b[i].err));
+		ASSERT_EQ(UMMUNOTIFY_EVENT_TYPE_INVAL, b[i].ev[0].type);
+		ASSERT_EQ(UMMUNOTIFY_EVENT_TYPE_LAST, b[i].ev[1].type);
+		k = b[i].ev[0].user_cookie_counter;
+		ASSERT_TRUE(k >= 1 && k <= READERS && !seen[k]);
+		seen[k] = true;
+		EXPECT_EQ(k, b[i].ev[1].user_cookie_counter);
+	}
+	close(fd);
+}
+
+/* A thread reading a non-blocking file in a loop with a small buffer. */
+struct nibbler {
+	int fd;
+	volatile int stop;
+	volatile unsigned int reads;
+	unsigned int zero_reads;
+	unsigned int n;
+	struct ummunotify_event got[20001];
+	int err;
+};
+
+static void *nibbler_main(void *arg)
+{
+	struct nibbler *nb = arg;
+	struct ummunotify_event ev[4];
+	ssize_t ret, i;
+
+	while (!__atomic_load_n(&nb->stop, __ATOMIC_SEQ_CST)) {
+		ret = read(nb->fd, ev, sizeof(ev));
+		nb->reads++;
+		if (ret == 0) {
+			nb->zero_reads++;
+		} else if (ret < 0 && errno != EAGAIN) {
+			nb->err = errno;
+			break;
+		}
+		for (i = 0; ret > 0 && i < ret / (ssize_t)UMN_EVENT_SIZE; i++)
+			if (nb->n < ARRAY_SIZE(nb->got))
+				nb->got[nb->n++] = ev[i];
+	}
+	return NULL;
+}
+
+/*
+ * A reader copying many events holds the file for a while; a second
+ * reader that found events meanwhile waits, and when its turn comes there
+ * may be nothing left: it must then answer EAGAIN, never a 0-byte read
+ * (end of file).  Together they must get every event once, and one LAST.
+ */
+TEST_F_TIMEOUT(io, concurrent_readers_share_events_once_and_never_read_zero_bytes, 300)
+{
+	const unsigned int rounds = 10, n = 20000, span = 64;
+	size_t pg = self->pg, big = 1 << 20, npages = (n * span + pg - 1) / pg;
+	static struct nibbler nb;
+	struct ummunotify_event *buf = malloc(big);
+	bool *seen = calloc(n + 1, sizeof(*seen));
+	unsigned int r, i, lasts;
+	pthread_t thread;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, seen);
+	for (r = 0; r < rounds; r++) {
+		char *p = umn_map_isolated(npages, 0);
+		size_t mine = 0;
+		ssize_t ret;
+
+		ASSERT_NE(NULL, p);
+		for (i = 0; i < n; i++) {
+			ASSERT_EQ(0, umn_register(self->fd, umn_addr(p) + i * span,
+						  umn_addr(p) + (i + 1) * span, i + 1));
+		}
+
+		/* The nibbler reads in a loop before the events arrive. */
+		memset(&nb, 0, sizeof(nb));
+		nb.fd = self->fd;
+		ASSERT_EQ(0, pthread_create(&thread, NULL, nibbler_main, &nb));
+		while (nb.reads < 10)
+			usleep(100);
+		ASSERT_EQ(0, munmap(p, npages * pg));
+		ret = read(self->fd, buf, big);
+		ASSERT_TRUE(ret > 0 || (ret < 0 && errno == EAGAIN))
+			TH_LOG("round %u: read returned %zd (%s)", r, ret, strerror(errno));
+		if (ret > 0)
+			mine = ret / UMN_EVENT_SIZE;
+		/* Let the nibbler drain what is left, then stop it. */
+		while (poll(&(struct pollfd){ .fd = self->fd, .events = POLLIN }, 1, 0) == 1)
+			usleep(1000);
+		__atomic_store_n(&nb.stop, 1, __ATOMIC_SEQ_CST);
+		ASSERT_EQ(0, pthread_join(thread, NULL));
+		ASSERT_EQ(0, nb.err) TH_LOG("nibbler: %s", strerror(nb.err));
+		ASSERT_EQ(0, nb.zero_reads) TH_LOG("round %u: %u reads returned 0 bytes",
+						   r, nb.zero_reads);
+
+		memset(seen, 0, (n + 1) * sizeof(*seen));
+		lasts = 0;
+		for (i = 0; i < mine + nb.n; i++) {
+			const struct ummunotify_event *ev = i < mine ? &buf[i] : &nb.got[i - mine];
+			uint64_t cookie = ev->user_cookie_counter;
+
+			if (ev->type == UMMUNOTIFY_EVENT_TYPE_LAST) {
+				lasts++;
+				EXPECT_EQ(r + 1, cookie);
+				continue;
+			}
+			ASSERT_TRUE(cookie >= 1 && cookie <= n) TH_LOG("cookie %" PRIu64, cookie);
+			ASSERT_FALSE(seen[cookie]) TH_LOG("cookie %" PRIu64 " twice", cookie);
+			seen[cookie] = true;
+		}
+		for (i = 1; i <= n; i++) {
+			ASSERT_TRUE(seen[i]) TH_LOG("round %u: cookie %u lost (mine %zu, nibbled %u, lasts %u)", r, i, mine, nb.n, lasts);
+		}
+		ASSERT_EQ(1, lasts);
+		for (i = 0; i < n; i++) {
+			ASSERT_EQ(0, umn_unregister(self->fd, i + 1));
+		}
+	}
+	free(buf);
+	free(seen);
 }
 
 static void on_sigusr1(int sig)

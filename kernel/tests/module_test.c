@@ -136,9 +136,10 @@ TEST_F(module, rmmod_after_last_close_succeeds_and_module_reloads)
 		SKIP(return, "UMMUNOTIFY_KO is not set: could not load the module again");
 	ASSERT_NE(NULL, p);
 	/* Leave work for the release path: registrations, queued events. */
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(0, umn_register_ptr(self->fd, p + i * umn_page_size(),
 					      umn_page_size(), i));
+	}
 	ASSERT_EQ(0, munmap(p, 2 * umn_page_size()));
 	ASSERT_EQ(0, close(self->fd));
 	self->fd = -1;

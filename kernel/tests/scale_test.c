@@ -131,8 +131,9 @@ TEST_F_TIMEOUT(scale, million_registrations_register_hit_one_unregister_all, 180
 				umn_addr(target), umn_addr(target + pg), 1);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		ASSERT_EQ(0, umn_unregister(self->fd, i)) TH_LOG("cookie %zu", i);
+	}
 	TH_LOG("%zu unregistrations in %.1f s", n, seconds_since(&t0));
 	ASSERT_EQ(0, umn_read_fdinfo(self->fd, &info));
 	EXPECT_EQ(0, info.registrations);
@@ -151,9 +152,10 @@ TEST_F(scale, registration_beyond_max_regions_is_enospc)
 	if (geteuid() != 0)
 		SKIP(return, "changing max_regions needs root");
 	ASSERT_EQ(0, set_max_regions(self, 4));
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(0, umn_register(self->fd, 0x10000 + i * 0x1000,
 					  0x11000 + i * 0x1000, i));
+	}
 	EXPECT_EQ(-ENOSPC, umn_register(self->fd, 0x20000, 0x21000, 4));
 	EXPECT_EQ(-ENOSPC, umn_register(self->fd, 0x20000, 0x21000, 5));
 	EXPECT_EQ(4, umn_registrations(self->fd));
@@ -181,8 +183,9 @@ TEST_F(scale, lowered_max_regions_applies_to_next_registration)
 	if (geteuid() != 0)
 		SKIP(return, "changing max_regions needs root");
 	ASSERT_NE(NULL, p);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(0, umn_register_ptr(self->fd, p + i * self->pg, self->pg, i));
+	}
 	ASSERT_EQ(0, set_max_regions(self, 2));
 	EXPECT_EQ(-ENOSPC, umn_register(self->fd, 0x10000, 0x11000, 10));
 

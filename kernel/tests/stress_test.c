@@ -504,8 +504,9 @@ TEST_F_TIMEOUT(stress, concurrent_register_invalidate_read_loses_no_event, 30)
 		ASSERT_EQ(0, munmap(w->area, SLOTS * s->pg));
 	}
 	ASSERT_EQ(0, pthread_create(&reader, NULL, reader_main, s));
-	for (i = 0; i < WORKERS; i++)
+	for (i = 0; i < WORKERS; i++) {
 		ASSERT_EQ(0, pthread_create(&self->w[i].thread, NULL, worker_main, &self->w[i]));
+	}
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
@@ -514,8 +515,9 @@ TEST_F_TIMEOUT(stress, concurrent_register_invalidate_read_loses_no_event, 30)
 	} while (!atomic_load(&s->stop) &&
 		 now.tv_sec - start.tv_sec < (time_t)stress_seconds);
 	atomic_store(&s->stop, 1);
-	for (i = 0; i < WORKERS; i++)
+	for (i = 0; i < WORKERS; i++) {
 		ASSERT_EQ(0, pthread_join(self->w[i].thread, NULL));
+	}
 	ASSERT_EQ(0, pthread_join(reader, NULL));
 	ASSERT_FALSE(atomic_load(&s->failed)) TH_LOG("%s", s->failure);
 
@@ -524,8 +526,9 @@ TEST_F_TIMEOUT(stress, concurrent_register_invalidate_read_loses_no_event, 30)
 	while (!eagain && !atomic_load(&s->failed))
 		got_last |= read_and_check(s, &final_last, &eagain);
 	ASSERT_FALSE(atomic_load(&s->failed)) TH_LOG("%s", s->failure);
-	if (final_last != *s->counter)
+	if (final_last != *s->counter) {
 		ASSERT_TRUE(got_last) TH_LOG("no LAST at counter %" PRIu64, *s->counter);
+	}
 	ASSERT_EQ(*s->counter, final_last);
 	check_last(s, final_last);
 	ASSERT_FALSE(atomic_load(&s->failed)) TH_LOG("%s", s->failure);

@@ -1,0 +1,226 @@
+package org.regcache.e2e.demo;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.regcache.api.RegistrationCache;
+import org.regcache.e2e.memory.ChurnKind;
+import org.regcache.e2e.workload.ByteSizes;
+import org.regcache.e2e.workload.CacheMode;
+import org.regcache.e2e.workload.ProgressListener;
+import org.regcache.e2e.workload.Workload;
+import org.regcache.e2e.workload.WorkloadConfig;
+import org.regcache.e2e.workload.WorkloadResult;
+import org.regcache.verbs.DisniProtectionDomain;
+
+/**
+ * The main demonstration: the same RDMA traffic with churning client buffers, run (a) without
+ * a cache, (b) with regcache kept correct by /dev/ummunotify and (c) with the same cache and
+ * invalidation switched off, then a table of the three and a verdict. Exit status 0 when (a)
+ * and (b) delivered every byte intact and (c) showed corruption; 1 otherwise; 2 for bad
+ * arguments.
+ *
+ * <p>Runs where SoftRoCE and /dev/ummunotify are: in the guest of
+ * integration-tests/vm/run-in-guest (see integration-tests/demo).
+ */
+public final class Demo {
+    private Demo() {
+    }
+
+    /** Entry point; see {@link DemoOptions#USAGE}. */
+    public static void main(String[] args) {
+        DemoOptions options;
+        try {
+            options = DemoOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("demo: " + e.getMessage());
+            System.err.println(DemoOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        if (options == null) {
+            System.out.println(DemoOptions.USAGE);
+            return;
+        }
+        int status;
+        try {
+            status = run(options, System.out);
+        } catch (IOException | RuntimeException e) {
+            System.out.flush();
+            System.err.println("demo: " + e);
+            status = 1;
+        }
+        System.exit(status);
+    }
+
+    /** Runs every mode, prints progress, the table and the verdict; returns the exit status. */
+    static int run(DemoOptions options, PrintStream out) throws IOException {
+        InetAddress address = InetAddress.getByName(deviceAddress(options));
+        WorkloadConfig workload = options.workload();
+        printSetup(options, address, out);
+        Map<CacheMode, WorkloadResult> results = new EnumMap<>(CacheMode.class);
+        List<String> problems = new ArrayList<>();
+        try (DisniProtectionDomain domain = DisniProtectionDomain.open(address)) {
+            warmUp(options, domain, address, out);
+            Map<CacheMode, RegistrationCache> caches = new EnumMap<>(CacheMode.class);
+            try {
+                for (CacheMode mode : options.modes()) {
+                    caches.put(mode, mode.open(domain.registrar(), options.maxPinnedBytes()));
+                }
+                for (int round = 0; round < options.rounds(); round++) {
+                    WorkloadConfig turn = options.turn(round);
+                    for (CacheMode mode : options.modes()) {
+                        WorkloadResult before = results.get(mode);
+                        if (before != null && !before.completed()) {
+                            continue;
+                        }
+                        out.println();
+                        out.println("== " + mode.label() + ", turn " + (round + 1) + " of "
+                                + options.rounds() + ", " + turn.duration().toMillis() / 1000.0
+                                + " s");
+                        WorkloadResult result = Workload.run(mode.label(), caches.get(mode),
+                                address, domain.pd(), turn,
+                                new ProgressLine("(" + mode.letter() + ")", out));
+                        results.merge(mode, result, WorkloadResult::followedBy);
+                        if (!result.completed()) {
+                            problems.add(mode.label() + " stopped: " + result.failure());
+                            out.println("  stopped: " + result.failure());
+                        }
+                    }
+                }
+            } finally {
+                caches.values().forEach(RegistrationCache::close);
+            }
+        }
+        out.println();
+        WorkloadResult baseline = results.get(CacheMode.UNCACHED);
+        List<WorkloadResult> rows = new ArrayList<>(results.values());
+        for (String line : ResultTable.render(rows,
+                baseline != null && baseline.totals().bytes() > 0 ? baseline : null)) {
+            out.println(line);
+        }
+        out.println();
+        verdict(results, problems, out);
+        if (problems.isEmpty()) {
+            out.println("demo: every expectation held");
+            return 0;
+        }
+        for (String problem : problems) {
+            out.println("demo: FAILED: " + problem);
+        }
+        return 1;
+    }
+
+    /**
+     * Runs (b) and then (a) for the warm-up time each, uncounted: under an emulated CPU the JIT
+     * takes seconds to compile the code every mode shares, which would otherwise penalise
+     * whichever mode runs first.
+     */
+    private static void warmUp(DemoOptions options, DisniProtectionDomain domain,
+            InetAddress address, PrintStream out) throws IOException {
+        if (options.warmup().isZero()) {
+            return;
+        }
+        out.println();
+        out.println("== warm-up, not counted: " + options.warmup().toSeconds() + " s of "
+                + CacheMode.UMMUNOTIFY.label() + ", then of " + CacheMode.UNCACHED.label());
+        WorkloadConfig warmup = options.workload().withDuration(options.warmup());
+        for (CacheMode mode : List.of(CacheMode.UMMUNOTIFY, CacheMode.UNCACHED)) {
+            WorkloadResult result;
+            try (RegistrationCache cache = mode.open(domain.registrar(),
+                    options.maxPinnedBytes())) {
+                result = Workload.run("warm-up " + mode.label(), cache, address, domain.pd(),
+                        warmup, ProgressListener.NONE);
+            }
+            if (!result.completed()) {
+                throw new IOException("warm-up with " + mode.label() + " failed: "
+                        + result.failure());
+            }
+        }
+    }
+
+    private static String deviceAddress(DemoOptions options) {
+        if (options.address() != null) {
+            return options.address();
+        }
+        String fromEnvironment = System.getenv("RXE_IP");
+        if (fromEnvironment == null || fromEnvironment.isEmpty()) {
+            throw new IllegalArgumentException("no RDMA device address: give --ip or set RXE_IP"
+                    + " (integration-tests/vm/run-in-guest sets it)");
+        }
+        return fromEnvironment;
+    }
+
+    private static void printSetup(DemoOptions options, InetAddress address, PrintStream out) {
+        WorkloadConfig w = options.workload();
+        out.println("regcache demo: RDMA WRITE + READ over SoftRoCE (" + address.getHostAddress()
+                + "), every transfer checked; a registration is acquired for every transfer.");
+        out.println("  transfer sizes " + w.sizes().stream().map(ByteSizes::format)
+                .collect(Collectors.joining(", ")) + "; " + w.threads() + " client thread(s) with "
+                + w.buffersPerThread() + " buffers of " + ByteSizes.format(w.bufferSize())
+                + " each; cache capacity " + ByteSizes.format(options.maxPinnedBytes()));
+        out.println(String.format(Locale.ROOT, "  before each transfer, with probability %.2f,"
+                + " one buffer changes by one of:", w.churnProbability()));
+        for (ChurnKind kind : w.churnKinds()) {
+            out.println("    - " + kind.description());
+        }
+        out.println("  modes: " + options.modes().stream().map(CacheMode::label)
+                .collect(Collectors.joining("; ")));
+    }
+
+    private static void verdict(Map<CacheMode, WorkloadResult> results, List<String> problems,
+            PrintStream out) {
+        WorkloadResult uncached = results.get(CacheMode.UNCACHED);
+        WorkloadResult cached = results.get(CacheMode.UMMUNOTIFY);
+        WorkloadResult unsafe = results.get(CacheMode.UNSAFE_NO_INVALIDATION);
+        if (uncached != null) {
+            out.println(String.format(Locale.ROOT, "(a) %,d corrupted of %,d transfers.",
+                    uncached.totals().corrupted(), uncached.totals().transfers()));
+            if (uncached.totals().corrupted() > 0) {
+                problems.add("(a) corrupted data without any cache: " + uncached.corruptions());
+            }
+        }
+        if (cached != null) {
+            out.println(String.format(Locale.ROOT, "(b) %,d corrupted of %,d transfers, %,d"
+                    + " invalidations received from /dev/ummunotify.",
+                    cached.totals().corrupted(), cached.totals().transfers(),
+                    cached.stats().invalidationsReceived()));
+            if (cached.totals().corrupted() > 0) {
+                problems.add("(b) the ummunotify cache delivered corrupted data: "
+                        + cached.corruptions());
+            }
+            if (uncached != null && uncached.totals().bytes() > 0) {
+                double speedup = ResultTable.speedup(cached, uncached);
+                out.println(String.format(Locale.ROOT, "    speedup of (b) over (a): %.2fx"
+                        + " (throughput of the same workload)", speedup));
+                if (speedup <= 1) {
+                    out.println("    note: (b) was not faster than (a) in this run");
+                }
+            }
+        }
+        if (unsafe != null) {
+            out.println(String.format(Locale.ROOT, "(c) %,d corrupted of %,d transfers: the"
+                    + " unsafe cache handed out stale registrations, and the checks caught it.",
+                    unsafe.totals().corrupted(), unsafe.totals().transfers()));
+            unsafe.totals().corruptedAfter().forEach((kind, n) -> out.println(String.format(
+                    Locale.ROOT, "    %,6d after %s", n, kind.description())));
+            if (unsafe.totals().corruptedUnchanged() > 0) {
+                out.println(String.format(Locale.ROOT, "    %,6d on new buffers allocated where"
+                        + " freed ones had been", unsafe.totals().corruptedUnchanged()));
+            }
+            for (String first : unsafe.corruptions()) {
+                out.println("    first: " + first);
+            }
+            if (unsafe.totals().corrupted() == 0) {
+                problems.add("(c) showed no corruption in this run; run longer (--seconds) or"
+                        + " change buffers more often (--churn)");
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package org.regcache.e2e.demo;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.regcache.api.CacheStats;
+import org.regcache.e2e.workload.ByteSizes;
+import org.regcache.e2e.workload.ProgressListener;
+import org.regcache.e2e.workload.TransferTotals;
+
+/** Prints one line of live progress per report: "(b)   5 s   1,234 transfers ...". */
+final class ProgressLine implements ProgressListener {
+    private final String tag;
+    private final PrintStream out;
+
+    /** @param tag what runs, for example "(b)" */
+    ProgressLine(String tag, PrintStream out) {
+        this.tag = tag;
+        this.out = out;
+    }
+
+    @Override
+    public void progress(long elapsedNanos, TransferTotals totals, CacheStats stats) {
+        out.println(format(tag, elapsedNanos, totals, stats));
+        out.flush();
+    }
+
+    static String format(String tag, long elapsedNanos, TransferTotals totals,
+            CacheStats stats) {
+        long lookups = stats.hits() + stats.misses();
+        double hitRate = lookups == 0 ? 0 : 100.0 * stats.hits() / lookups;
+        double seconds = elapsedNanos / 1e9;
+        return String.format(Locale.ROOT,
+                "  %s %3d s  %,9d transfers  %11s/s  hit rate %5.1f%%  invalidations %,7d"
+                        + "  corrupted %,6d",
+                tag, TimeUnit.NANOSECONDS.toSeconds(elapsedNanos), totals.transfers(),
+                ByteSizes.format(seconds > 0 ? totals.bytes() / seconds : 0), hitRate,
+                stats.invalidationsReceived(), totals.corrupted());
+    }
+}

@@ -1,0 +1,92 @@
+package org.regcache.e2e.demo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.regcache.e2e.workload.ByteSizes;
+import org.regcache.e2e.workload.WorkloadResult;
+
+/**
+ * The demo's final table: one row per run with transfers, bytes, cache hit rate,
+ * registrations avoided, invalidations received, corrupted transfers, throughput and the
+ * speedup over a baseline run.
+ */
+public final class ResultTable {
+    private static final String[] HEADERS = {"transfers", "bytes", "hit rate", "regs avoided",
+        "invalidations", "corrupted", "throughput", "speedup"};
+
+    private ResultTable() {
+    }
+
+    /**
+     * Renders the table.
+     *
+     * @param results  the runs, in row order
+     * @param baseline the run the speedup column compares with (its own row shows 1.00x), or
+     *                 null for no speedup column values ("-")
+     * @return the lines, header first
+     */
+    public static List<String> render(List<WorkloadResult> results, WorkloadResult baseline) {
+        List<String[]> rows = new ArrayList<>();
+        for (WorkloadResult r : results) {
+            rows.add(new String[] {
+                r.label(),
+                String.format(Locale.ROOT, "%,d", r.totals().transfers()),
+                ByteSizes.format(r.totals().bytes()),
+                String.format(Locale.ROOT, "%.1f%%", 100 * r.hitRate()),
+                String.format(Locale.ROOT, "%,d", r.registrationsAvoided()),
+                String.format(Locale.ROOT, "%,d", r.stats().invalidationsReceived()),
+                String.format(Locale.ROOT, "%,d", r.totals().corrupted()),
+                ByteSizes.format(r.bytesPerSecond()) + "/s",
+                baseline == null ? "-" : String.format(Locale.ROOT, "%.2fx",
+                        speedup(r, baseline)),
+            });
+        }
+        int[] widths = new int[HEADERS.length + 1];
+        widths[0] = "mode".length();
+        for (int i = 0; i < HEADERS.length; i++) {
+            widths[i + 1] = HEADERS[i].length();
+        }
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        String[] header = new String[HEADERS.length + 1];
+        header[0] = "mode";
+        System.arraycopy(HEADERS, 0, header, 1, HEADERS.length);
+        lines.add(line(header, widths));
+        for (String[] row : rows) {
+            lines.add(line(row, widths));
+        }
+        return lines;
+    }
+
+    /**
+     * Throughput of {@code result} divided by that of {@code baseline}.
+     *
+     * @throws IllegalArgumentException if the baseline moved no bytes
+     */
+    public static double speedup(WorkloadResult result, WorkloadResult baseline) {
+        if (baseline.bytesPerSecond() <= 0) {
+            throw new IllegalArgumentException("the baseline " + baseline.label()
+                    + " transferred nothing");
+        }
+        return result.bytesPerSecond() / baseline.bytesPerSecond();
+    }
+
+    /** The first column left-aligned, the numbers right-aligned, two spaces apart. */
+    private static String line(String[] cells, int[] widths) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < cells.length; i++) {
+            if (i == 0) {
+                b.append(String.format(Locale.ROOT, "%-" + widths[0] + "s", cells[0]));
+            } else {
+                b.append("  ").append(String.format(Locale.ROOT, "%" + widths[i] + "s",
+                        cells[i]));
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,80 @@
+package org.regcache.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.regcache.api.CacheStats;
+import org.regcache.api.RegistrationCache;
+import org.regcache.e2e.memory.ChurnKind;
+import org.regcache.e2e.workload.WorkloadConfig;
+import org.regcache.e2e.workload.WorkloadResult;
+
+/**
+ * Several threads, each with its own connection and buffers that it keeps changing, share one
+ * /dev/ummunotify cache for a bounded time: no transfer is corrupted, and closing the cache
+ * leaves no memory region and no watched range behind.
+ */
+@Tag("device")
+@Tag("unprivileged")
+class ConcurrentChurnGuestIT {
+    private static final int THREADS = 3;
+
+    private static GuestFixture guest;
+
+    @BeforeAll
+    static void openDevice() throws Exception {
+        guest = new GuestFixture();
+    }
+
+    @AfterAll
+    static void closeDevice() throws Exception {
+        if (guest != null) {
+            guest.close();
+        }
+    }
+
+    @Test
+    void threadsChurningTheirBuffersNeverSeeCorruptionAndCloseLeavesNothing() throws Exception {
+        RecordingUmmunotifySource source = RecordingUmmunotifySource.open();
+        RegistrationCache cache = RegistrationCache.builder()
+                .registrar(guest.domain.registrar())
+                .invalidationSource(() -> source)
+                .maxPinnedBytes(64L << 20)
+                .build();
+        WorkloadConfig config = new WorkloadConfig(List.of(4096, 16384, 65536), THREADS, 6,
+                EnumSet.allOf(ChurnKind.class), 0.1, Duration.ofSeconds(4), 0, 42);
+        try {
+            WorkloadResult result = guest.run("concurrent", cache, config);
+            assertNull(result.failure());
+            assertTrue(result.totals().transfers() >= THREADS, "every thread transferred");
+            assertEquals(0, result.totals().corrupted(), () -> "corrupted: "
+                    + result.corruptions());
+            CacheStats stats = cache.stats();
+            assertTrue(stats.invalidationsReceived() > 0, "the device reported changes: "
+                    + stats);
+            assertEquals(0, stats.detachedInUseEntries(), "every handle was released");
+            assertEquals(stats.pinnedEntries(), source.registrations(),
+                    "one watched range per cached registration");
+            assertEquals(stats.pinnedEntries(), GuestEnvironment.userMemoryRegions().size(),
+                    "the workers' connections are gone; the cache's registrations remain");
+        } finally {
+            cache.close();
+        }
+        assertEquals(0, source.registrationsAtClose(),
+                "every range was unwatched before the device was closed");
+        assertFalse(source.descriptorOpen(), "the device is closed");
+        assertEquals(List.of(), GuestEnvironment.userMemoryRegions(), "memory regions left");
+        CacheStats end = cache.stats();
+        assertEquals(end.registrations(), end.deregistrations(), end.toString());
+        assertEquals(0, end.pinnedBytes(), end.toString());
+    }
+}

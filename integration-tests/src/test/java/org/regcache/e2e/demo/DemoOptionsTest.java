@@ -1,0 +1,77 @@
+package org.regcache.e2e.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.regcache.e2e.memory.ChurnKind;
+import org.regcache.e2e.workload.CacheMode;
+
+class DemoOptionsTest {
+    @Test
+    void defaultsRunAllThreeModesWithEveryChange() {
+        DemoOptions o = DemoOptions.parse();
+        assertEquals(List.of(CacheMode.values()), o.modes());
+        assertEquals(EnumSet.allOf(ChurnKind.class), o.workload().churnKinds());
+        assertEquals(List.of(4096, 16384, 65536), o.workload().sizes());
+        assertEquals(Duration.ofSeconds(10), o.workload().duration());
+        assertEquals(2, o.rounds());
+        assertEquals(Duration.ofSeconds(5), o.turn(0).duration());
+        assertEquals(o.workload().seed() + 1000, o.turn(1).seed());
+        assertNull(o.address());
+    }
+
+    @Test
+    void everyOptionIsParsed() {
+        DemoOptions o = DemoOptions.parse("--seconds", "30", "--sizes", "1k,1m", "--buffers",
+                "3", "--churn", "0.5", "--changes", "madvise-dontneed,mremap-move", "--threads",
+                "2", "--modes", "b,a", "--max-pinned", "1g", "--seed", "9", "--ip", "10.0.0.1",
+                "--rounds", "3", "--warmup", "0");
+        assertEquals(List.of(CacheMode.UMMUNOTIFY, CacheMode.UNCACHED), o.modes());
+        assertEquals(List.of(1024, 1 << 20), o.workload().sizes());
+        assertEquals(3, o.workload().buffersPerThread());
+        assertEquals(0.5, o.workload().churnProbability());
+        assertEquals(EnumSet.of(ChurnKind.MADVISE_DONTNEED, ChurnKind.MREMAP_MOVE),
+                o.workload().churnKinds());
+        assertEquals(2, o.workload().threads());
+        assertEquals(1L << 30, o.maxPinnedBytes());
+        assertEquals(9, o.workload().seed());
+        assertEquals("10.0.0.1", o.address());
+        assertEquals(Duration.ofSeconds(10), o.turn(2).duration());
+        assertEquals(Duration.ZERO, o.warmup());
+        assertEquals(EnumSet.noneOf(ChurnKind.class),
+                DemoOptions.parse("--changes", "none").workload().churnKinds());
+    }
+
+    @Test
+    void helpIsNotAnError() {
+        assertNull(DemoOptions.parse("--help"));
+        assertTrue(DemoOptions.USAGE.contains("--seconds"));
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        assertMessage("unknown option '--colour'", "--colour", "red");
+        assertMessage("--seconds needs a value", "--seconds");
+        assertMessage("--seconds must be a positive number", "--seconds", "0");
+        assertMessage("--churn must be within 0 .. 1", "--churn", "2");
+        assertMessage("unknown change 'shred'", "--changes", "shred");
+        assertMessage("no mode 'd'", "--modes", "a,d");
+        assertMessage("mode b given twice", "--modes", "b,b");
+        assertMessage("not a size: 'big'", "--sizes", "big");
+        assertMessage("smaller than one buffer", "--max-pinned", "4k");
+        assertMessage("--rounds 20 exceeds --seconds 10", "--rounds", "20");
+        assertMessage("unknown argument 'x'", "x");
+    }
+
+    private static void assertMessage(String expected, String... args) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DemoOptions.parse(args));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+}

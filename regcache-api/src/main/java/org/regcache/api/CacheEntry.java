@@ -57,8 +57,6 @@ final class CacheEntry {
     int accessMask;
     /** Whether the detacher (rather than the last release) deregisters; set before unlinking. */
     boolean deregisterOnUnlink;
-    /** Racy hit counter: only used to sample accesses reported to Caffeine. */
-    int hitSamples;
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;

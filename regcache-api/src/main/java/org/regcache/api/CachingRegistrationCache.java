@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -27,8 +28,8 @@ import java.util.stream.Stream;
  *     unlinked, but cannot be pinned. {@link #memo} remembers the last entry found per page
  *     so that repeated hits skip the index.
  * <li>{@link #policy}: Caffeine, weighing entries in pages, with {@code maximumWeight =
- *     maxPinnedBytes / pageSize}. Hits do not write to it (an entry's first hit and then one
- *     in {@value #ACCESS_SAMPLE_PERIOD} are reported as reads so that its recency and
+ *     maxPinnedBytes / pageSize}. Hits do not write to it (a random one hit in {@value
+ *     #ACCESS_SAMPLE_PERIOD}, drawn per thread, is reported as a read so that its recency and
  *     frequency estimates follow the workload).
  * </ul>
  *
@@ -51,9 +52,11 @@ import java.util.stream.Stream;
  */
 final class CachingRegistrationCache implements RegistrationCache, InvalidationSink {
     /**
-     * Hits reported to Caffeine: an entry's first hit, then one in this many (a power of two).
-     * A Caffeine read costs several times a hit (read buffer, and maintenance on the calling
-     * thread); sampling keeps its recency and frequency estimates proportional to the workload.
+     * Hits reported to Caffeine: one in this many (a power of two), chosen by the calling
+     * thread's {@link ThreadLocalRandom}. A Caffeine read costs several times a hit (read
+     * buffer, and maintenance on the calling thread); sampling keeps its recency and frequency
+     * estimates proportional to the workload. The draw is per thread rather than a counter in
+     * the entry so that a hit writes nothing shared besides the reference count.
      */
     static final int ACCESS_SAMPLE_PERIOD = 64;
     /** log2 of the slots of the {@link LookupMemo}: 8192 slots, 32 KiB. */
@@ -123,7 +126,8 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         }
         if (hit != null) {
             stats.hit();
-            if ((hit.hitSamples++ & (ACCESS_SAMPLE_PERIOD - 1)) == 0) {
+            // Sampled per thread (see ACCESS_SAMPLE_PERIOD): no shared write but the pin.
+            if ((ThreadLocalRandom.current().nextInt() & (ACCESS_SAMPLE_PERIOD - 1)) == 0) {
                 recordAccess(hit);
             }
             return new CachedHandle(this, hit, address, length);

@@ -3,6 +3,7 @@ package org.regcache.e2e.demo;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -68,35 +69,7 @@ public final class Demo {
         List<String> problems = new ArrayList<>();
         try (DisniProtectionDomain domain = DisniProtectionDomain.open(address)) {
             warmUp(options, domain, address, out);
-            Map<CacheMode, RegistrationCache> caches = new EnumMap<>(CacheMode.class);
-            try {
-                for (CacheMode mode : options.modes()) {
-                    caches.put(mode, mode.open(domain.registrar(), options.maxPinnedBytes()));
-                }
-                for (int round = 0; round < options.rounds(); round++) {
-                    WorkloadConfig turn = options.turn(round);
-                    for (CacheMode mode : options.modes()) {
-                        WorkloadResult before = results.get(mode);
-                        if (before != null && !before.completed()) {
-                            continue;
-                        }
-                        out.println();
-                        out.println("== " + mode.label() + ", turn " + (round + 1) + " of "
-                                + options.rounds() + ", " + turn.duration().toMillis() / 1000.0
-                                + " s");
-                        WorkloadResult result = Workload.run(mode.label(), caches.get(mode),
-                                address, domain.pd(), turn,
-                                new ProgressLine("(" + mode.letter() + ")", out));
-                        results.merge(mode, result, WorkloadResult::followedBy);
-                        if (!result.completed()) {
-                            problems.add(mode.label() + " stopped: " + result.failure());
-                            out.println("  stopped: " + result.failure());
-                        }
-                    }
-                }
-            } finally {
-                caches.values().forEach(RegistrationCache::close);
-            }
+            runTurns(options, domain, address, results, problems, out);
         }
         out.println();
         WorkloadResult baseline = results.get(CacheMode.UNCACHED);
@@ -115,6 +88,56 @@ public final class Demo {
             out.println("demo: FAILED: " + problem);
         }
         return 1;
+    }
+
+    /**
+     * Sets up every mode (its cache, connection and buffers) and lets the modes take turns,
+     * each continuing where its last turn stopped, as long-running applications would.
+     */
+    private static void runTurns(DemoOptions options, DisniProtectionDomain domain,
+            InetAddress address, Map<CacheMode, WorkloadResult> results, List<String> problems,
+            PrintStream out) throws IOException {
+        Map<CacheMode, RegistrationCache> caches = new EnumMap<>(CacheMode.class);
+        Map<CacheMode, Workload> workloads = new EnumMap<>(CacheMode.class);
+        try {
+            for (CacheMode mode : options.modes()) {
+                RegistrationCache cache = mode.open(domain.registrar(), options.maxPinnedBytes());
+                caches.put(mode, cache);
+                workloads.put(mode, Workload.open(cache, address, domain.pd(),
+                        options.workload()));
+            }
+            Duration turn = options.turn();
+            for (int round = 1; round <= options.rounds(); round++) {
+                for (CacheMode mode : options.modes()) {
+                    WorkloadResult before = results.get(mode);
+                    if (before != null && !before.completed()) {
+                        continue;
+                    }
+                    out.println("== " + mode.label() + ", turn " + round + " of "
+                            + options.rounds());
+                    WorkloadResult result = workloads.get(mode).run(mode.label(), turn,
+                            new ProgressLine("(" + mode.letter() + ")", before, out));
+                    results.merge(mode, result, WorkloadResult::followedBy);
+                    if (!result.completed()) {
+                        problems.add(mode.label() + " stopped: " + result.failure());
+                        out.println("  stopped: " + result.failure());
+                    }
+                }
+            }
+        } finally {
+            IOException closing = null;
+            for (Workload workload : workloads.values()) {
+                try {
+                    workload.close();
+                } catch (IOException e) {
+                    closing = e;
+                }
+            }
+            caches.values().forEach(RegistrationCache::close);
+            if (closing != null) {
+                throw closing;
+            }
+        }
     }
 
     /**

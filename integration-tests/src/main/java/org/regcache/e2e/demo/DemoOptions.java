@@ -32,11 +32,12 @@ public record DemoOptions(List<CacheMode> modes, WorkloadConfig workload, int ro
     public static final String USAGE = String.join("\n",
             "usage: demo [options]",
             "  --seconds N        run time of each mode (default 10)",
-            "  --rounds N         the modes take turns N times, seconds/N each (default 2)",
+            "  --rounds N         the modes take turns N times, seconds/N each (default 5)",
             "  --warmup N         uncounted seconds of (b) and of (a) before (default 3; 0: none)",
-            "  --sizes LIST       transfer sizes, e.g. 4k,16k,64k (default 4k,16k,64k)",
+            "  --sizes LIST       transfer sizes, e.g. 4k,16k,64k (default 1k,4k: small messages,",
+            "                     where registration costs most relative to the transfer)",
             "  --buffers N        client buffers (default 8)",
-            "  --churn P          chance of a buffer change before each transfer (default 0.02)",
+            "  --churn P          chance of a buffer change before each transfer (default 0.01)",
             "  --changes LIST     kinds of change: " + kindNames() + " (default: all)",
             "  --threads N        client threads, each with its own connection (default 1)",
             "  --modes LIST       modes to run, of a,b,c (default a,b,c)",
@@ -54,10 +55,10 @@ public record DemoOptions(List<CacheMode> modes, WorkloadConfig workload, int ro
     public static DemoOptions parse(String... args) {
         int seconds = 10;
         int warmup = 3;
-        int rounds = 2;
-        List<Integer> sizes = List.of(4096, 16384, 65536);
+        int rounds = 5;
+        List<Integer> sizes = List.of(1024, 4096);
         int buffers = 8;
-        double churn = 0.02;
+        double churn = 0.01;
         Set<ChurnKind> kinds = EnumSet.allOf(ChurnKind.class);
         int threads = 1;
         List<CacheMode> modes = List.of(CacheMode.values());
@@ -129,10 +130,9 @@ public record DemoOptions(List<CacheMode> modes, WorkloadConfig workload, int ro
                 address);
     }
 
-    /** The configuration of one turn of a mode in round {@code round} (from 0). */
-    public WorkloadConfig turn(int round) {
-        return workload.withDuration(workload.duration().dividedBy(rounds))
-                .withSeed(workload.seed() + 1000L * round);
+    /** How long one turn of a mode runs: the mode's time divided by the rounds. */
+    public Duration turn() {
+        return workload.duration().dividedBy(rounds);
     }
 
     /** The command-line name of a change kind: DIRECT_REALLOCATE is "direct-reallocate". */

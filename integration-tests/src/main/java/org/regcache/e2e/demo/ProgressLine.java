@@ -7,21 +7,36 @@ import org.regcache.api.CacheStats;
 import org.regcache.e2e.workload.ByteSizes;
 import org.regcache.e2e.workload.ProgressListener;
 import org.regcache.e2e.workload.TransferTotals;
+import org.regcache.e2e.workload.WorkloadResult;
 
-/** Prints one line of live progress per report: "(b)   5 s   1,234 transfers ...". */
+/**
+ * Prints one line of live progress per report: "(b)   5 s   1,234 transfers ...", adding the
+ * earlier turns of the same mode so that the figures are the mode's running totals.
+ */
 final class ProgressLine implements ProgressListener {
     private final String tag;
+    private final WorkloadResult earlier;
     private final PrintStream out;
 
-    /** @param tag what runs, for example "(b)" */
-    ProgressLine(String tag, PrintStream out) {
+    /**
+     * @param tag     what runs, for example "(b)"
+     * @param earlier the mode's earlier turns together, or null
+     */
+    ProgressLine(String tag, WorkloadResult earlier, PrintStream out) {
         this.tag = tag;
+        this.earlier = earlier;
         this.out = out;
     }
 
     @Override
     public void progress(long elapsedNanos, TransferTotals totals, CacheStats stats) {
-        out.println(format(tag, elapsedNanos, totals, stats));
+        long elapsed = elapsedNanos;
+        TransferTotals sum = totals;
+        if (earlier != null) {
+            elapsed += earlier.elapsedNanos();
+            sum = earlier.totals().plus(totals);
+        }
+        out.println(format(tag, elapsed, sum, stats));
         out.flush();
     }
 

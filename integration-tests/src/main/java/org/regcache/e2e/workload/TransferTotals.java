@@ -45,6 +45,21 @@ public record TransferTotals(long transfers, long bytes, long corruptedWrites,
         return corruptedWrites + corruptedReads;
     }
 
+    /** What happened between {@code before} (an earlier snapshot of the same counters) and
+     *  this. */
+    public TransferTotals minus(TransferTotals before) {
+        EnumMap<ChurnKind, Long> after = new EnumMap<>(ChurnKind.class);
+        corruptedAfter.forEach((kind, n) -> {
+            long difference = n - before.corruptedAfter.getOrDefault(kind, 0L);
+            if (difference != 0) {
+                after.put(kind, difference);
+            }
+        });
+        return new TransferTotals(transfers - before.transfers, bytes - before.bytes,
+                corruptedWrites - before.corruptedWrites, corruptedReads - before.corruptedReads,
+                churns - before.churns, after, corruptedUnchanged - before.corruptedUnchanged);
+    }
+
     /** The sum of this and {@code other}. */
     public TransferTotals plus(TransferTotals other) {
         EnumMap<ChurnKind, Long> after = new EnumMap<>(ChurnKind.class);

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * umn-fuzz: random operations on /dev/ummunotify with an oracle.
+ *
+ * Every process of the fuzzer (a worker, or a child a worker forked) is
+ * single-threaded as far as the oracle is concerned (a "racer" thread only
+ * makes invalidations outside the modelled memory), so its state is one
+ * global struct proc, P.  The oracle never predicts an event exactly (the
+ * kernel may invalidate at any time: page migration, a THP split, the
+ * racer); it checks what must hold whatever else happens:
+ *
+ * - an INVAL names a cookie that is registered, with a hint inside its
+ *   range (the whole range without FLAG_HINT);
+ * - between two LAST events a registration is reported at most as often
+ *   as the counter moved, and a LAST comes only after something changed;
+ * - the counter never goes back; a LAST carries a value between the
+ *   mapped counter before and after the read() that returned it;
+ * - an munmap (or MAP_FIXED, mremap, MADV_DONTNEED/FREE) of modelled
+ *   memory that a registration covers moves the counter before it returns,
+ *   and the registration is delivered before the next LAST unless it is
+ *   unregistered first; a read() never answers EAGAIN while that is owed;
+ * - every call fails exactly as Documentation/ummunotify.rst says.
+ */
+#ifndef UMN_FUZZ_H
+#define UMN_FUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/ummunotify.h>
+
+#include "rng.h"
+
+#define MAX_FDS		6	/* open files per process */
+#define MAX_REGS	96	/* registrations per file the fuzzer keeps */
+#define MAX_MAPS	3	/* counter page mappings per file */
+#define MAX_ZOMBIES	6	/* counter mappings of closed files */
+#define MAX_CHILDREN	6	/* children a worker lets run on their own */
+#define MAX_WORKERS	16
+#define ARENA_PAGES	64	/* modelled memory per process */
+#define SCRATCH_PAGES	32	/* the racer thread's memory, next to the arena */
+#define READ_BUF_PAGES	16
+#define EVENT_SIZE	((long)sizeof(struct ummunotify_event))
+/* TASK_SIZE of x86_64 with 4-level page tables: the driver's limit. */
+#define USER_TOP	0x7ffffffff000ULL
+#define WHAT_LEN	160
+
+enum used_state { UNUSED, MAYBE_USED, USED };
+
+/* One registration the oracle knows to be live. */
+struct reg {
+	uint64_t cookie;
+	uint64_t start;
+	uint64_t end;
+	bool must_report;	/* our invalidation hit it; not delivered since */
+	unsigned int delivered;	/* INVALs since the last LAST */
+};
+
+struct counter_map {
+	const volatile uint64_t *addr;
+	bool readable;		/* false while PROT_NONE or after MADV_DONTNEED */
+	bool zapped;		/* MADV_DONTNEED: never read again */
+};
+
+/* An open file of the fuzzer's process. */
+struct ufd {
+	bool open;
+	bool foreign;		/* opened by another address space */
+	bool orphan;		/* received from a child that exited */
+	int fd;
+	unsigned int id;
+	struct reg regs[MAX_REGS];
+	unsigned int nregs;
+	struct counter_map maps[MAX_MAPS];
+	unsigned int nmaps;
+	uint64_t seen;		/* highest counter value observed */
+	uint64_t last;		/* counter carried by the last LAST (0 at open) */
+	bool delivered_any;	/* an INVAL came since the last LAST */
+	enum used_state used;
+	bool async;		/* O_ASYNC with us as owner */
+	bool nonblock;
+};
+
+/* A counter mapping whose file was closed: it keeps the file alive. */
+struct zombie {
+	const volatile uint64_t *addr;
+	bool readable;
+	bool zapped;
+	uint64_t seen;
+	unsigned int id;
+};
+
+struct arena_page {
+	bool mapped;
+	bool shared;
+	int prot;
+	uint32_t vma;		/* pages with equal vma and contiguous: one VMA */
+};
+
+struct proc {
+	struct rng rng;
+	char name[48];
+	unsigned int worker;
+	bool child;
+	unsigned long op;
+	char what[WHAT_LEN];
+	struct ufd fds[MAX_FDS];
+	unsigned int next_id;
+	struct zombie zombies[MAX_ZOMBIES];
+	unsigned int nzombies;
+	uint8_t *arena;
+	struct arena_page pages[ARENA_PAGES];
+	uint32_t next_vma;
+	uint8_t *rbuf;		/* read buffer: shared anonymous, prefaulted */
+	uint8_t *guard;		/* PROT_NONE page right after rbuf */
+	uint8_t *ro_page;	/* a read-only page */
+	long page_size;
+	pid_t children[MAX_CHILDREN];
+	unsigned int nchildren;
+	unsigned long forks;
+	unsigned long checks;
+	unsigned long failures;
+	unsigned long ops_flushed, checks_flushed, failures_flushed;
+};
+
+extern struct proc P;
+extern volatile unsigned long sigio_count;
+
+/* Options, the same in every process. */
+struct options {
+	uint64_t seed;
+	unsigned long ops;
+	unsigned int workers;
+	int only_worker;	/* -1: all */
+	bool racer;
+	unsigned int hang_seconds;
+	bool verbose;
+};
+extern struct options opt;
+
+/* report.c: checks, failures, the counters shared by all processes */
+void shared_init(unsigned int workers);
+void shared_flush(void);
+void report_failure_counts(void);
+void report_reset(void);
+void shared_progress(void);
+unsigned long shared_ops(void);
+unsigned long shared_checks(void);
+unsigned long shared_failures(void);
+unsigned long shared_children(void);
+unsigned long shared_child_ops(void);
+unsigned long shared_worker_progress(unsigned int worker);
+const char *shared_worker_what(unsigned int worker);
+void shared_count_child(void);
+__attribute__((format(printf, 2, 3)))
+bool check(bool ok, const char *fmt, ...);
+__attribute__((format(printf, 1, 2)))
+void fail(const char *fmt, ...);
+__attribute__((format(printf, 1, 2)))
+void say(const char *fmt, ...);
+__attribute__((format(printf, 1, 2)))
+void set_what(const char *fmt, ...);
+const char *errname(int err);
+bool check_errno(long ret, int want, const char *call);
+
+/* model.c: the oracle's view of each file */
+struct ufd *fd_slot_free(void);
+struct ufd *fd_pick(bool own);
+struct reg *reg_find(struct ufd *u, uint64_t cookie);
+void reg_add(struct ufd *u, uint64_t cookie, uint64_t start, uint64_t end);
+void reg_remove(struct ufd *u, struct reg *r);
+void mark_used(struct ufd *u, bool succeeded);
+uint64_t observe(struct ufd *u);
+void observe_all(void);
+bool has_counter(struct ufd *u);
+void consume_events(struct ufd *u, const void *buf, long bytes, uint64_t before);
+void check_not_readable(struct ufd *u, uint64_t before, const char *how);
+unsigned int pending_reports(struct ufd *u);
+void fd_forget(struct ufd *u);
+void check_fdinfo(struct ufd *u);
+bool read_fdinfo(int fd, uint64_t *regs, uint64_t *queued, uint64_t *counter,
+		 uint64_t *features);
+
+/* memory.c: arena, read buffer, hostile pointers */
+void memory_init(void);
+void memory_init_child(void);
+uintptr_t arena_base(unsigned int worker);
+void *bad_pointer(size_t len, size_t *readable, size_t *writable, const char **kind);
+void hits_begin(void);
+void hits_add(uintptr_t start, uintptr_t end);
+void hits_end(const char *how);
+bool access_ok_user(uintptr_t addr, size_t len);
+
+/* op_*.c: the operations */
+void op_open(void);
+void op_close(void);
+void op_exchange(void);
+void op_bad_ioctl(void);
+void op_fdinfo(void);
+void op_async(void);
+void op_register(void);
+void op_register_hostile(void);
+void op_unregister(void);
+void op_drain(void);
+void op_read_small(void);
+void op_read_hostile(void);
+void op_poll(void);
+void op_read_interrupted(void);
+void op_map_counter(void);
+void op_map_counter_hostile(void);
+void op_protect_counter(void);
+void op_move_counter(void);
+void op_unmap_counter(void);
+void op_zap_counter(void);
+void op_arena_map(void);
+void op_arena_unmap(void);
+void op_arena_touch(void);
+void op_arena_protect(void);
+void op_arena_discard(void);
+void op_arena_remap(void);
+void op_fork(void);
+void op_pass_fd(void);
+void op_reap(void);
+void drain_all(void);
+void reap_children(bool wait);
+void check_arena_model(void);
+
+/* proc.c: one process's life */
+void run_process(unsigned long nops);
+void become_child(unsigned long serial);
+void racer_start(void);
+void racer_stop(void);
+_Noreturn void child_exit(bool kill_self);
+
+#endif /* UMN_FUZZ_H */

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The oracle's view of each open file: its live registrations, the counter
+ * values seen, the last LAST event, and the registrations our own
+ * invalidations hit that are still owed an event.  Every event read() and
+ * every counter value observed goes through here and is checked against
+ * the invariants listed in fuzz.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+struct ufd *fd_slot_free(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_FDS; i++)
+		if (!P.fds[i].open)
+			return &P.fds[i];
+	return NULL;
+}
+
+/* A random open file (only those of our own address space if @own). */
+struct ufd *fd_pick(bool own)
+{
+	struct ufd *candidates[MAX_FDS];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < MAX_FDS; i++)
+		if (P.fds[i].open && (!own || !P.fds[i].foreign))
+			candidates[n++] = &P.fds[i];
+	return n ? candidates[rng_below(&P.rng, n)] : NULL;
+}
+
+struct reg *reg_find(struct ufd *u, uint64_t cookie)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->nregs; i++)
+		if (u->regs[i].cookie == cookie)
+			return &u->regs[i];
+	return NULL;
+}
+
+void reg_add(struct ufd *u, uint64_t cookie, uint64_t start, uint64_t end)
+{
+	struct reg *r = &u->regs[u->nregs++];
+
+	memset(r, 0, sizeof(*r));
+	r->cookie = cookie;
+	r->start = start;
+	r->end = end;
+}
+
+void reg_remove(struct ufd *u, struct reg *r)
+{
+	*r = u->regs[--u->nregs];
+}
+
+/*
+ * A call that counts as a use of the file (for EXCHANGE_FEATURES) was
+ * made.  Whether a failed call counts is not specified: "maybe".
+ */
+void mark_used(struct ufd *u, bool succeeded)
+{
+	if (succeeded)
+		u->used = USED;
+	else if (u->used == UNUSED)
+		u->used = MAYBE_USED;
+}
+
+bool has_counter(struct ufd *u)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->nmaps; i++)
+		if (u->maps[i].readable)
+			return true;
+	return false;
+}
+
+/*
+ * Reads the counter through every readable mapping of @u, checks that it
+ * never went back, and returns the highest value ever seen (a lower bound
+ * of the counter now).
+ */
+uint64_t observe(struct ufd *u)
+{
+	unsigned int i;
+	uint64_t value;
+
+	for (i = 0; i < u->nmaps; i++) {
+		if (!u->maps[i].readable)
+			continue;
+		value = *u->maps[i].addr;
+		check(value >= u->seen,
+		      "fd#%u: the mapped counter went back from %" PRIu64 " to %" PRIu64,
+		      u->id, u->seen, value);
+		if (value > u->seen)
+			u->seen = value;
+	}
+	return u->seen;
+}
+
+/* After every operation: no counter of ours ever goes back. */
+void observe_all(void)
+{
+	struct zombie *z;
+	unsigned int i;
+	uint64_t value;
+
+	for (i = 0; i < MAX_FDS; i++)
+		if (P.fds[i].open && !P.fds[i].foreign && P.fds[i].nmaps)
+			observe(&P.fds[i]);
+	for (i = 0; i < P.nzombies; i++) {
+		z = &P.zombies[i];
+		if (!z->readable)
+			continue;
+		value = *z->addr;
+		check(value >= z->seen,
+		      "closed fd#%u: the mapped counter went back from %" PRIu64 " to %" PRIu64,
+		      z->id, z->seen, value);
+		if (value > z->seen)
+			z->seen = value;
+	}
+}
+
+/* Registrations our invalidations hit that were not delivered since. */
+unsigned int pending_reports(struct ufd *u)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < u->nregs; i++)
+		n += u->regs[i].must_report;
+	return n;
+}
+
+static struct reg *first_pending(struct ufd *u)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->nregs; i++)
+		if (u->regs[i].must_report)
+			return &u->regs[i];
+	return NULL;
+}
+
+/*
+ * read() said EAGAIN, or poll() said not readable, with the counter at
+ * least @before: the file must have nothing to report.
+ */
+void check_not_readable(struct ufd *u, uint64_t before, const char *how)
+{
+	struct reg *r = first_pending(u);
+
+	check(before == u->last,
+	      "fd#%u: %s although the counter (%" PRIu64 ") differs from the last LAST (%" PRIu64 ")",
+	      u->id, how, before, u->last);
+	check(!r, "fd#%u: %s although cookie %#" PRIx64 " [%#" PRIx64 ", %#" PRIx64
+	      ") was invalidated and never reported (event lost)",
+	      u->id, how, r ? r->cookie : 0, r ? r->start : 0, r ? r->end : 0);
+}
+
+static void check_inval(struct ufd *u, const struct ummunotify_event *ev)
+{
+	uint64_t cookie = ev->user_cookie_counter;
+	struct reg *r = reg_find(u, cookie);
+
+	if (!check(r, "fd#%u: INVAL for cookie %#" PRIx64 ", which is not registered",
+		   u->id, cookie))
+		return;
+	if (ev->flags == UMMUNOTIFY_EVENT_FLAG_HINT)
+		check(r->start <= ev->hint_start && ev->hint_start < ev->hint_end &&
+		      ev->hint_end <= r->end,
+		      "fd#%u: cookie %#" PRIx64 ": HINT [%#llx, %#llx) not inside the range [%#" PRIx64 ", %#" PRIx64 ")",
+		      u->id, cookie, (unsigned long long)ev->hint_start,
+		      (unsigned long long)ev->hint_end, r->start, r->end);
+	else if (check(ev->flags == 0, "fd#%u: cookie %#" PRIx64 ": INVAL with flags %#x",
+		       u->id, cookie, ev->flags))
+		check(ev->hint_start == r->start && ev->hint_end == r->end,
+		      "fd#%u: cookie %#" PRIx64 ": INVAL without HINT gives [%#llx, %#llx), not the range [%#" PRIx64 ", %#" PRIx64 ")",
+		      u->id, cookie, (unsigned long long)ev->hint_start,
+		      (unsigned long long)ev->hint_end, r->start, r->end);
+	r->delivered++;
+	r->must_report = false;
+	u->delivered_any = true;
+}
+
+/*
+ * A LAST event with counter @counter ends the drain that began after the
+ * previous LAST: every registration was reported at most as often as the
+ * counter moved (each report needs an invalidation after the previous
+ * LAST, and each invalidation moves the counter once), and nothing our
+ * invalidations hit is still owed.
+ */
+static void check_last(struct ufd *u, const struct ummunotify_event *ev, uint64_t before)
+{
+	uint64_t counter = ev->user_cookie_counter;
+	uint64_t moves = counter >= u->last ? counter - u->last : 0;
+	struct reg *r;
+	unsigned int i;
+
+	check(ev->flags == 0 && ev->hint_start == 0 && ev->hint_end == 0,
+	      "fd#%u: LAST with flags %#x hint [%#llx, %#llx), not zeros", u->id,
+	      ev->flags, (unsigned long long)ev->hint_start, (unsigned long long)ev->hint_end);
+	check(counter >= before,
+	      "fd#%u: LAST carries %" PRIu64 ", below the counter %" PRIu64 " seen before the read",
+	      u->id, counter, before);
+	check(counter >= u->last, "fd#%u: LAST went back from %" PRIu64 " to %" PRIu64,
+	      u->id, u->last, counter);
+	check(u->delivered_any || counter != u->last,
+	      "fd#%u: LAST (%" PRIu64 ") although nothing happened since the last LAST",
+	      u->id, counter);
+	for (i = 0; i < u->nregs; i++) {
+		r = &u->regs[i];
+		check(r->delivered <= moves,
+		      "fd#%u: cookie %#" PRIx64 " reported %u times between two LASTs, the counter moved %" PRIu64 " times",
+		      u->id, r->cookie, r->delivered, moves);
+		check(!r->must_report,
+		      "fd#%u: LAST before the INVAL of cookie %#" PRIx64 " [%#" PRIx64 ", %#" PRIx64 "), which our munmap/madvise/mremap hit",
+		      u->id, r->cookie, r->start, r->end);
+		r->delivered = 0;
+		r->must_report = false;
+	}
+	u->delivered_any = false;
+	u->last = counter;
+	if (counter > u->seen)
+		u->seen = counter;
+}
+
+/*
+ * Feeds @bytes of events that read() returned into the oracle; @before is
+ * the counter observed just before the read().
+ */
+void consume_events(struct ufd *u, const void *buf, long bytes, uint64_t before)
+{
+	const struct ummunotify_event *ev = buf;
+	long i, n = bytes / EVENT_SIZE;
+
+	for (i = 0; i < n; i++) {
+		switch (ev[i].type) {
+		case UMMUNOTIFY_EVENT_TYPE_INVAL:
+			check_inval(u, &ev[i]);
+			break;
+		case UMMUNOTIFY_EVENT_TYPE_LAST:
+			check(i == n - 1, "fd#%u: LAST is record %ld of %ld in one read", u->id,
+			      i + 1, n);
+			check_last(u, &ev[i], before);
+			break;
+		default:
+			fail("fd#%u: event of unknown type %u", u->id, ev[i].type);
+		}
+	}
+	observe(u);
+}
+
+void fd_forget(struct ufd *u)
+{
+	memset(u, 0, sizeof(*u));
+}
+
+/* Parses /proc/self/fdinfo/FD; false if a line is missing. */
+bool read_fdinfo(int fd, uint64_t *regs, uint64_t *queued, uint64_t *counter,
+		 uint64_t *features)
+{
+	char path[64], line[256];
+	unsigned int found = 0;
+	unsigned long long value;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "registrations: %llu", &value) == 1)
+			*regs = value, found |= 1;
+		else if (sscanf(line, "queued: %llu", &value) == 1)
+			*queued = value, found |= 2;
+		else if (sscanf(line, "counter: %llu", &value) == 1)
+			*counter = value, found |= 4;
+		else if (sscanf(line, "features: %llx", &value) == 1)
+			*features = value, found |= 8;
+	}
+	fclose(f);
+	return found == 15;
+}
+
+/*
+ * /proc/self/fdinfo agrees with the model: the exact number of
+ * registrations, at least as many queued events as are owed, a counter
+ * between the values mapped before and after, no features.
+ */
+void check_fdinfo(struct ufd *u)
+{
+	uint64_t regs = 0, queued = 0, counter = 0, features = 0, before;
+	unsigned int owed = pending_reports(u);
+
+	before = observe(u);
+	if (!check(read_fdinfo(u->fd, &regs, &queued, &counter, &features),
+		   "fd#%u: /proc/self/fdinfo/%d lacks registrations/queued/counter/features",
+		   u->id, u->fd))
+		return;
+	if (u->foreign)
+		return;
+	check(regs == u->nregs, "fd#%u: fdinfo shows %" PRIu64 " registrations, not %u",
+	      u->id, regs, u->nregs);
+	check(queued <= regs && queued >= owed,
+	      "fd#%u: fdinfo shows %" PRIu64 " queued events (registrations %" PRIu64 ", owed %u)",
+	      u->id, queued, regs, owed);
+	check(counter >= before, "fd#%u: fdinfo counter %" PRIu64 " is below %" PRIu64 " seen before",
+	      u->id, counter, before);
+	check(features == 0, "fd#%u: fdinfo features %#" PRIx64 ", not 0", u->id, features);
+	if (counter > u->seen)
+		u->seen = counter;
+	observe(u);
+}

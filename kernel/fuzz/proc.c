@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One fuzzer process's life: its signal handlers, the weighted random
+ * choice of operations, the racer thread, and how a forked child takes
+ * over (the parent's files become foreign, its mappings are gone) and
+ * ends.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+struct proc P;
+volatile unsigned long sigio_count;
+
+/* How often (in operations) the arena model is compared with the kernel's. */
+#define MODEL_CHECK_INTERVAL	2048
+
+struct op {
+	void (*fn)(void);
+	unsigned int weight;
+	bool worker_only;
+};
+
+static const struct op ops[] = {
+	{ op_open, 25, false },
+	{ op_close, 12, false },
+	{ op_exchange, 8, false },
+	{ op_bad_ioctl, 8, false },
+	{ op_fdinfo, 15, false },
+	{ op_async, 5, false },
+	{ op_register, 150, false },
+	{ op_register_hostile, 40, false },
+	{ op_unregister, 80, false },
+	{ op_drain, 90, false },
+	{ op_read_small, 35, false },
+	{ op_read_hostile, 40, false },
+	{ op_poll, 25, false },
+	{ op_read_interrupted, 2, false },
+	{ op_map_counter, 25, false },
+	{ op_map_counter_hostile, 12, false },
+	{ op_protect_counter, 10, false },
+	{ op_move_counter, 6, false },
+	{ op_unmap_counter, 12, false },
+	{ op_zap_counter, 3, false },
+	{ op_arena_map, 90, false },
+	{ op_arena_unmap, 80, false },
+	{ op_arena_touch, 60, false },
+	{ op_arena_protect, 25, false },
+	{ op_arena_discard, 40, false },
+	{ op_arena_remap, 25, false },
+	{ op_fork, 1, true },
+	{ op_pass_fd, 1, true },
+	{ op_reap, 3, true },
+};
+
+static void on_sigio(int sig)
+{
+	(void)sig;
+	sigio_count++;
+}
+
+static void on_sigalrm(int sig)
+{
+	(void)sig;
+}
+
+static void install_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigio;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGIO, &sa, NULL);
+	/* No SA_RESTART: a blocking read must come back with EINTR. */
+	sa.sa_handler = on_sigalrm;
+	sa.sa_flags = 0;
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void (*pick_op(void))(void)
+{
+	unsigned int i, total = 0, x;
+
+	if (!fd_pick(true) && rng_percent(&P.rng, 90))
+		return op_open;
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (!P.child || !ops[i].worker_only)
+			total += ops[i].weight;
+	x = rng_below(&P.rng, total);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (P.child && ops[i].worker_only)
+			continue;
+		if (x < ops[i].weight)
+			return ops[i].fn;
+		x -= ops[i].weight;
+	}
+	return op_open;
+}
+
+void run_process(unsigned long nops)
+{
+	unsigned long end = P.op + nops;
+
+	if (!P.child && !P.op)
+		install_handlers();
+	while (P.op < end) {
+		pick_op()();
+		observe_all();
+		P.op++;
+		if (P.op % 1024 == 0)
+			shared_flush();
+		if (P.op % MODEL_CHECK_INTERVAL == 0)
+			check_arena_model();
+	}
+	set_what("final drain");
+	drain_all();
+	set_what("wait for the children");
+	reap_children(true);
+}
+
+/* A forked child: what was ours belongs to the parent's address space. */
+void become_child(unsigned long serial)
+{
+	unsigned int i;
+
+	snprintf(P.name, sizeof(P.name), "worker %u child %lu", P.worker, serial);
+	P.child = true;
+	P.op = P.ops_flushed = 0;
+	P.checks = P.checks_flushed = 0;
+	P.failures = P.failures_flushed = 0;
+	report_reset();
+	P.nchildren = 0;
+	P.nzombies = 0;
+	P.forks = 0;
+	sigio_count = 0;
+	for (i = 0; i < MAX_FDS; i++) {
+		P.fds[i].foreign = true;
+		P.fds[i].nmaps = 0;	/* VM_DONTCOPY */
+		P.fds[i].async = false;
+	}
+	memory_init_child();
+}
+
+_Noreturn void child_exit(bool kill_self)
+{
+	if (!kill_self && rng_percent(&P.rng, 50)) {
+		set_what("final drain");
+		drain_all();
+	}
+	report_failure_counts();
+	shared_flush();
+	if (kill_self)
+		kill(getpid(), SIGKILL);
+	_exit(0);
+}
+
+/*
+ * The racer: a thread that keeps invalidating the scratch pages next to
+ * the arena (which wide registrations cover) while the main thread calls
+ * into the driver, so that invalidations run concurrently with read(),
+ * REGISTER and UNREGISTER.  It only makes system calls and touches its own
+ * pages, so forking with it running is safe.
+ */
+static pthread_t racer_thread;
+static volatile bool racer_stopping;
+static bool racer_running;
+
+static void *racer(void *arg)
+{
+	struct rng rng = { derive_seed(opt.seed, 1000 + P.worker) };
+	uint8_t *scratch = P.arena + ARENA_PAGES * P.page_size;
+	long ps = P.page_size, first, n, i;
+	bool mapped[SCRATCH_PAGES] = { false };
+	sigset_t all;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+	while (!racer_stopping) {
+		first = rng_below(&rng, SCRATCH_PAGES);
+		n = rng_between(&rng, 1, SCRATCH_PAGES - first < 8 ? SCRATCH_PAGES - first : 8);
+		switch (rng_below(&rng, 4)) {
+		case 0:
+			if (mmap(scratch + first * ps, n * ps, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED)
+				for (i = first; i < first + n; i++)
+					mapped[i] = true;
+			break;
+		case 1:
+			munmap(scratch + first * ps, n * ps);
+			for (i = first; i < first + n; i++)
+				mapped[i] = false;
+			break;
+		case 2:
+			for (i = first; i < first + n; i++)
+				if (mapped[i])
+					scratch[i * ps + rng_below(&rng, ps)]++;
+			break;
+		default:
+			madvise(scratch + first * ps, n * ps, MADV_DONTNEED);
+			break;
+		}
+		sched_yield();
+	}
+	return NULL;
+}
+
+void racer_start(void)
+{
+	racer_stopping = false;
+	racer_running = pthread_create(&racer_thread, NULL, racer, NULL) == 0;
+	check(racer_running, "pthread_create of the racer failed");
+}
+
+void racer_stop(void)
+{
+	if (!racer_running)
+		return;
+	racer_stopping = true;
+	pthread_join(racer_thread, NULL);
+	racer_running = false;
+}

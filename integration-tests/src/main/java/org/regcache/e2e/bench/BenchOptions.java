@@ -19,7 +19,7 @@ public record BenchOptions(List<Long> sizes, long millis, int repeats, String ad
             "usage: bench [options]",
             "  --sizes LIST   buffer sizes (default 4k,64k,1m,16m)",
             "  --millis N     minimum length of a measured block (default 500)",
-            "  --repeats N    measured blocks per figure, median reported (default 3)",
+            "  --repeats N    measured blocks per figure, median reported (default 5)",
             "  --ip ADDRESS   IPv4 address of the RDMA device (default $RXE_IP)");
 
     /** Largest buffer: DiSNI registers at most 2^31 - 1 bytes. */
@@ -33,7 +33,7 @@ public record BenchOptions(List<Long> sizes, long millis, int repeats, String ad
     public static BenchOptions parse(String... args) {
         List<Long> sizes = List.of(4L << 10, 64L << 10, 1L << 20, 16L << 20);
         long millis = 500;
-        int repeats = 3;
+        int repeats = 5;
         String address = System.getenv("RXE_IP");
         for (int i = 0; i < args.length; i += 2) {
             String option = args[i];

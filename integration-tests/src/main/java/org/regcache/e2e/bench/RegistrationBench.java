@@ -6,13 +6,16 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.regcache.api.CacheStats;
 import org.regcache.api.RegistrationCache;
 import org.regcache.api.RegistrationHandle;
 import org.regcache.e2e.memory.BufferPool;
 import org.regcache.e2e.memory.ChurnKind;
-import org.regcache.e2e.memory.ClientBuffer;
 import org.regcache.e2e.rdma.LoopbackConnection;
 import org.regcache.e2e.rdma.RdmaServer;
 import org.regcache.e2e.workload.ByteSizes;
@@ -29,7 +32,7 @@ import org.regcache.verbs.DisniProtectionDomain;
  * least 100 at 1 MiB.
  *
  * <pre>
- * usage: RegistrationBench [--sizes 4k,64k,1m,16m] [--millis 500] [--repeats 3] [--ip A]
+ * usage: RegistrationBench [--sizes 4k,64k,1m,16m] [--millis 500] [--repeats 5] [--ip A]
  * </pre>
  */
 public final class RegistrationBench {
@@ -68,60 +71,94 @@ public final class RegistrationBench {
                 + " DiSNI regMr+deregMr vs a cached acquire+release (/dev/ummunotify);"
                 + " median of " + options.repeats() + " blocks of " + options.millis() + " ms");
         List<BenchRow> rows = new ArrayList<>();
+        CacheStats stats;
         try (DisniProtectionDomain domain = DisniProtectionDomain.open(address);
                 RegistrationCache cache = CacheMode.UMMUNOTIFY.open(domain.registrar(),
                         2 * largest);
                 LoopbackConnection connection = LoopbackConnection.open(address, domain.pd(),
                         Math.toIntExact(largest))) {
-            // under an emulated CPU the JIT needs seconds: a first pass over the smallest size
-            // compiles every path measured, and is not reported
-            long smallest = options.sizes().stream().mapToLong(Long::longValue).min()
-                    .orElseThrow();
-            measure(options, domain.pd(), cache, connection, (int) smallest);
-            out.println("  warm-up: done");
-            for (long size : options.sizes()) {
-                BenchRow row = measure(options, domain.pd(), cache, connection, (int) size);
-                rows.add(row);
-                out.println("  " + ByteSizes.format(size) + ": done");
+            Map<Long, BufferPool> buffers = new LinkedHashMap<>();
+            try {
+                for (long size : options.sizes()) {
+                    BufferPool pool = BufferPool.allocate(1, pageAligned(size),
+                            EnumSet.noneOf(ChurnKind.class));
+                    buffers.put(size, pool);
+                    // the pages exist, as in a buffer in use
+                    TestPattern.fill(pool.buffer(0).view(), 0, (int) size, size);
+                }
+                warmUp(options, domain.pd(), cache, buffers);
+                out.println("  warm-up: done");
+                for (long size : options.sizes()) {
+                    rows.add(measure(options, domain.pd(), cache, connection,
+                            buffers.get(size).buffer(0).address(), (int) size));
+                    out.println("  " + ByteSizes.format(size) + ": done");
+                }
+            } finally {
+                buffers.values().forEach(BufferPool::close);
             }
+            stats = cache.stats();
         }
         out.println();
         BenchTable.render(rows).forEach(out::println);
+        out.println(String.format(Locale.ROOT, "the cache meanwhile: %,d hits, %,d misses"
+                + " (each a registration), %,d invalidations received from /dev/ummunotify",
+                stats.hits(), stats.misses(), stats.invalidationsReceived()));
         out.println();
         out.println(BenchTable.summary(rows, GOAL_SIZE, GOAL_RATIO));
     }
 
-    private static BenchRow measure(BenchOptions options, IbvPd pd, RegistrationCache cache,
-            LoopbackConnection connection, int size) throws Exception {
-        long minNanos = TimeUnit.MILLISECONDS.toNanos(options.millis());
-        int bufferSize = Math.toIntExact(
-                (size + (long) BufferPool.PAGE_SIZE - 1) / BufferPool.PAGE_SIZE
-                        * BufferPool.PAGE_SIZE);
-        try (BufferPool pool = BufferPool.allocate(1, bufferSize,
-                EnumSet.noneOf(ChurnKind.class))) {
-            ClientBuffer buffer = pool.buffer(0);
-            TestPattern.fill(buffer.view(), 0, size, size); // the pages exist, as in use
-            long address = buffer.address();
-
-            double register = Timing.medianNanosPerOperation(() -> {
-                IbvMr mr = pd.regMr(address, size, IbvMr.IBV_ACCESS_LOCAL_WRITE)
-                        .execute().free().getMr();
-                mr.deregMr().execute().free();
-            }, minNanos, options.repeats());
-
-            double cached = Timing.medianNanosPerOperation(
-                    () -> cache.acquire(address, size, Worker.ACCESS).close(),
-                    minNanos, options.repeats());
-
-            double write;
-            RdmaServer server = connection.server();
-            try (RegistrationHandle handle = cache.acquire(address, size, Worker.ACCESS)) {
-                write = Timing.medianNanosPerOperation(() -> connection.client().write(address,
-                        size, handle.lkey(), server.address(), server.rkey()),
-                        minNanos, options.repeats());
+    /**
+     * Runs every measured operation for a while, unreported: under an emulated CPU the JIT
+     * takes seconds to compile, and a path first seen late (another size) can make it
+     * recompile in the middle of a measurement.
+     */
+    private static void warmUp(BenchOptions options, IbvPd pd, RegistrationCache cache,
+            Map<Long, BufferPool> buffers) throws Exception {
+        long deadline = System.nanoTime() + 4 * TimeUnit.MILLISECONDS.toNanos(options.millis());
+        while (System.nanoTime() - deadline < 0) {
+            for (Map.Entry<Long, BufferPool> buffer : buffers.entrySet()) {
+                long address = buffer.getValue().buffer(0).address();
+                int size = buffer.getKey().intValue();
+                for (int i = 0; i < 1000; i++) {
+                    cache.acquire(address, size, Worker.ACCESS).close();
+                }
             }
-            cache.invalidate(address, size);
-            return new BenchRow(size, register, cached, write);
         }
+        Map.Entry<Long, BufferPool> smallest = buffers.entrySet().iterator().next();
+        long address = smallest.getValue().buffer(0).address();
+        int size = smallest.getKey().intValue();
+        Timing.meanNanos(() -> registerAndDeregister(pd, address, size),
+                TimeUnit.MILLISECONDS.toNanos(options.millis()));
+    }
+
+    private static BenchRow measure(BenchOptions options, IbvPd pd, RegistrationCache cache,
+            LoopbackConnection connection, long address, int size) throws Exception {
+        long minNanos = TimeUnit.MILLISECONDS.toNanos(options.millis());
+        double register = Timing.medianNanosPerOperation(
+                () -> registerAndDeregister(pd, address, size), minNanos, options.repeats());
+        double cached = Timing.medianNanosPerOperation(
+                () -> cache.acquire(address, size, Worker.ACCESS).close(),
+                minNanos, options.repeats());
+        double write;
+        RdmaServer server = connection.server();
+        try (RegistrationHandle handle = cache.acquire(address, size, Worker.ACCESS)) {
+            write = Timing.medianNanosPerOperation(() -> connection.client().write(address,
+                    size, handle.lkey(), server.address(), server.rkey()),
+                    minNanos, options.repeats());
+        }
+        return new BenchRow(size, register, cached, write);
+    }
+
+    /** What an application without a cache does for every use: DiSNI regMr, then deregMr. */
+    private static void registerAndDeregister(IbvPd pd, long address, int size)
+            throws Exception {
+        IbvMr mr = pd.regMr(address, size, IbvMr.IBV_ACCESS_LOCAL_WRITE).execute().free()
+                .getMr();
+        mr.deregMr().execute().free();
+    }
+
+    private static int pageAligned(long size) {
+        return Math.toIntExact((size + BufferPool.PAGE_SIZE - 1) / BufferPool.PAGE_SIZE
+                * BufferPool.PAGE_SIZE);
     }
 }

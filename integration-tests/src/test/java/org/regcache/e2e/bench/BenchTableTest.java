@@ -56,7 +56,7 @@ class BenchTableTest {
         BenchOptions o = BenchOptions.parse("--ip", "192.0.2.1");
         assertEquals(List.of(4096L, 65536L, 1L << 20, 16L << 20), o.sizes());
         assertEquals(500, o.millis());
-        assertEquals(3, o.repeats());
+        assertEquals(5, o.repeats());
         BenchOptions p = BenchOptions.parse("--ip", "x", "--sizes", "1m", "--millis", "10",
                 "--repeats", "5");
         assertEquals(List.of(1L << 20), p.sizes());

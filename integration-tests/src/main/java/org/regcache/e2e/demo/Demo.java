@@ -92,7 +92,9 @@ public final class Demo {
 
     /**
      * Sets up every mode (its cache, connection and buffers) and lets the modes take turns,
-     * each continuing where its last turn stopped, as long-running applications would.
+     * each continuing where its last turn stopped, as long-running applications would; turns
+     * expose every mode alike to changes in the machine's load. One line of running totals
+     * per turn, and one a second within longer turns.
      */
     private static void runTurns(DemoOptions options, DisniProtectionDomain domain,
             InetAddress address, Map<CacheMode, WorkloadResult> results, List<String> problems,
@@ -107,17 +109,22 @@ public final class Demo {
                         options.workload()));
             }
             Duration turn = options.turn();
+            out.println();
+            out.println("== the modes take turns of " + turn.toMillis() / 1000.0 + " s, "
+                    + options.rounds() + " each, every turn continuing where the last stopped");
             for (int round = 1; round <= options.rounds(); round++) {
                 for (CacheMode mode : options.modes()) {
                     WorkloadResult before = results.get(mode);
                     if (before != null && !before.completed()) {
                         continue;
                     }
-                    out.println("== " + mode.label() + ", turn " + round + " of "
-                            + options.rounds());
+                    String tag = "(" + mode.letter() + ")";
                     WorkloadResult result = workloads.get(mode).run(mode.label(), turn,
-                            new ProgressLine("(" + mode.letter() + ")", before, out));
-                    results.merge(mode, result, WorkloadResult::followedBy);
+                            new ProgressLine(tag, before, turn, out));
+                    WorkloadResult sum = results.merge(mode, result,
+                            WorkloadResult::followedBy);
+                    out.println(ProgressLine.format(tag, sum.elapsedNanos(), sum.totals(),
+                            sum.stats()));
                     if (!result.completed()) {
                         problems.add(mode.label() + " stopped: " + result.failure());
                         out.println("  stopped: " + result.failure());
@@ -239,6 +246,10 @@ public final class Demo {
             }
             for (String first : unsafe.corruptions()) {
                 out.println("    first: " + first);
+            }
+            if (cached != null && unsafe.bytesPerSecond() > cached.bytesPerSecond()) {
+                out.println("    (c) is faster than (b) only because it skips the"
+                        + " re-registration every change requires: fast wrong answers.");
             }
             if (unsafe.totals().corrupted() == 0) {
                 problems.add("(c) showed no corruption in this run; run longer (--seconds) or"

@@ -32,7 +32,7 @@ public record DemoOptions(List<CacheMode> modes, WorkloadConfig workload, int ro
     public static final String USAGE = String.join("\n",
             "usage: demo [options]",
             "  --seconds N        run time of each mode (default 10)",
-            "  --rounds N         the modes take turns N times, seconds/N each (default 5)",
+            "  --rounds N         the modes take turns N times, seconds/N each (default 10)",
             "  --warmup N         uncounted seconds of (b) and of (a) before (default 3; 0: none)",
             "  --sizes LIST       transfer sizes, e.g. 4k,16k,64k (default 1k,4k: small messages,",
             "                     where registration costs most relative to the transfer)",
@@ -55,7 +55,7 @@ public record DemoOptions(List<CacheMode> modes, WorkloadConfig workload, int ro
     public static DemoOptions parse(String... args) {
         int seconds = 10;
         int warmup = 3;
-        int rounds = 5;
+        int rounds = 10;
         List<Integer> sizes = List.of(1024, 4096);
         int buffers = 8;
         double churn = 0.01;

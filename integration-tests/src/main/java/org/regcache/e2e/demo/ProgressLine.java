@@ -1,6 +1,7 @@
 package org.regcache.e2e.demo;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.regcache.api.CacheStats;
@@ -10,26 +11,35 @@ import org.regcache.e2e.workload.TransferTotals;
 import org.regcache.e2e.workload.WorkloadResult;
 
 /**
- * Prints one line of live progress per report: "(b)   5 s   1,234 transfers ...", adding the
- * earlier turns of the same mode so that the figures are the mode's running totals.
+ * Prints a line of live progress, "(b)   5 s   1,234 transfers ...", for the reports that come
+ * at least a second before the end of the turn (the caller prints the turn's last line),
+ * adding the earlier turns of the same mode so that the figures are the mode's running totals.
  */
 final class ProgressLine implements ProgressListener {
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+
     private final String tag;
     private final WorkloadResult earlier;
+    private final long turnNanos;
     private final PrintStream out;
 
     /**
      * @param tag     what runs, for example "(b)"
      * @param earlier the mode's earlier turns together, or null
+     * @param turn    how long this turn runs
      */
-    ProgressLine(String tag, WorkloadResult earlier, PrintStream out) {
+    ProgressLine(String tag, WorkloadResult earlier, Duration turn, PrintStream out) {
         this.tag = tag;
         this.earlier = earlier;
+        this.turnNanos = turn.toNanos();
         this.out = out;
     }
 
     @Override
     public void progress(long elapsedNanos, TransferTotals totals, CacheStats stats) {
+        if (elapsedNanos + SECOND > turnNanos) {
+            return;
+        }
         long elapsed = elapsedNanos;
         TransferTotals sum = totals;
         if (earlier != null) {

@@ -20,8 +20,8 @@ class DemoOptionsTest {
         assertEquals(EnumSet.allOf(ChurnKind.class), o.workload().churnKinds());
         assertEquals(List.of(1024, 4096), o.workload().sizes());
         assertEquals(Duration.ofSeconds(10), o.workload().duration());
-        assertEquals(5, o.rounds());
-        assertEquals(Duration.ofSeconds(2), o.turn());
+        assertEquals(10, o.rounds());
+        assertEquals(Duration.ofSeconds(1), o.turn());
         assertNull(o.address());
     }
 
@@ -65,6 +65,7 @@ class DemoOptionsTest {
         assertMessage("not a size: 'big'", "--sizes", "big");
         assertMessage("smaller than one buffer", "--max-pinned", "1k");
         assertMessage("--rounds 20 exceeds --seconds 10", "--rounds", "20");
+        assertMessage("--rounds 3 exceeds --seconds 2", "--seconds", "2", "--rounds", "3");
         assertMessage("unknown argument 'x'", "x");
     }
 

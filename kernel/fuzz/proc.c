@@ -6,11 +6,13 @@
  * ends.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -168,9 +170,43 @@ _Noreturn void child_exit(bool kill_self)
  * The racer: a thread that keeps invalidating the scratch pages next to
  * the arena (which wide registrations cover) while the main thread calls
  * into the driver, so that invalidations run concurrently with read(),
- * REGISTER and UNREGISTER.  It only makes system calls and touches its own
+ * REGISTER, UNREGISTER, open and close.  It also opens, uses and closes a
+ * file of its own in the same address space: registering a notifier
+ * (mm_take_all_locks) while the main thread unmaps.  Nothing it does is
+ * checked, only survived.  It only makes system calls and touches its own
  * pages, so forking with it running is safe.
  */
+static void racer_file(struct rng *rng, int *fd, uint8_t *scratch)
+{
+	struct ummunotify_register_ioctl arg = { 0 };
+	char events[4096];
+	uint64_t cookie;
+	ssize_t n;
+
+	switch (rng_below(rng, 4)) {
+	case 0:
+		if (*fd >= 0)
+			close(*fd);
+		*fd = open("/dev/ummunotify", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		break;
+	case 1:
+		arg.start = (uintptr_t)scratch + rng_below(rng, SCRATCH_PAGES * P.page_size);
+		arg.end = arg.start + rng_between(rng, 1, 8 * P.page_size);
+		arg.user_cookie = rng_below(rng, 16);
+		ioctl(*fd, UMMUNOTIFY_REGISTER_REGION, &arg);
+		break;
+	case 2:
+		cookie = rng_below(rng, 16);
+		ioctl(*fd, UMMUNOTIFY_UNREGISTER_REGION, &cookie);
+		break;
+	default:
+		/* EAGAIN and EBADF (no file open) are as good as events here. */
+		n = read(*fd, events, sizeof(events));
+		(void)n;
+		break;
+	}
+}
+
 static pthread_t racer_thread;
 static volatile bool racer_stopping;
 static bool racer_running;
@@ -182,6 +218,7 @@ static void *racer(void *arg)
 	long ps = P.page_size, first, n, i;
 	bool mapped[SCRATCH_PAGES] = { false };
 	sigset_t all;
+	int fd = -1;
 
 	(void)arg;
 	sigfillset(&all);
@@ -190,7 +227,10 @@ static void *racer(void *arg)
 	while (!racer_stopping) {
 		first = rng_below(&rng, SCRATCH_PAGES);
 		n = rng_between(&rng, 1, SCRATCH_PAGES - first < 8 ? SCRATCH_PAGES - first : 8);
-		switch (rng_below(&rng, 4)) {
+		switch (rng_below(&rng, 5)) {
+		case 4:
+			racer_file(&rng, &fd, scratch);
+			break;
 		case 0:
 			if (mmap(scratch + first * ps, n * ps, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED)
@@ -213,6 +253,8 @@ static void *racer(void *arg)
 		}
 		sched_yield();
 	}
+	if (fd >= 0)
+		close(fd);
 	return NULL;
 }
 

@@ -549,23 +549,30 @@ static __poll_t ummunotify_poll(struct file *filp, poll_table *wait)
 static long ummunotify_exchange_features(struct ummunotify_file *priv,
 					 u32 __user *arg)
 {
-	u32 requested;
+	u32 requested, agreed;
 	long ret = 0;
 
-	if (get_user(requested, arg))
+	/*
+	 * Fault before committing to anything, so that a bad pointer leaves
+	 * the file unused: the request is written back unchanged to prove the
+	 * answer can be stored.
+	 */
+	if (get_user(requested, arg) || put_user(requested, arg))
 		return -EFAULT;
+	agreed = requested & UMMUNOTIFY_KNOWN_FEATURES;
 
 	spin_lock(&priv->wqh.lock);
-	if (priv->used)
+	if (priv->used) {
 		ret = -EINVAL;
-	priv->used = true;
-	if (!ret)
-		priv->features = requested & UMMUNOTIFY_KNOWN_FEATURES;
+	} else {
+		priv->used = true;
+		priv->features = agreed;
+	}
 	spin_unlock(&priv->wqh.lock);
 	if (ret)
 		return ret;
 
-	return put_user(priv->features, arg);
+	return put_user(agreed, arg);
 }
 
 static long ummunotify_register_region(struct ummunotify_file *priv,
@@ -762,6 +769,8 @@ static int ummunotify_open(struct inode *inode, struct file *filp)
 	/* Last: callbacks may run as soon as the notifier is registered. */
 	priv->mn.ops = &ummunotify_mmu_notifier_ops;
 	ret = mmu_notifier_register(&priv->mn, priv->mm);
+	if (ret == -EINTR)	/* mm_take_all_locks() saw a signal */
+		ret = -ERESTARTSYS;
 	if (ret)
 		goto out_free_page;
 

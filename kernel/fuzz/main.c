@@ -162,10 +162,14 @@ struct worker_state {
 	double progress_time;
 };
 
+/* Seconds between progress lines, for runs that take long (debug kernels). */
+#define PROGRESS_INTERVAL 300
+
 /* Waits for the workers; kills one that made no progress for too long. */
 static void watch_workers(struct worker_state *w, unsigned int first, unsigned int last)
 {
 	unsigned int running = last - first, i;
+	double start = now(), next_report = start + PROGRESS_INTERVAL;
 	unsigned long progress;
 	int status;
 	pid_t pid;
@@ -185,6 +189,11 @@ static void watch_workers(struct worker_state *w, unsigned int first, unsigned i
 		if (pid < 0 && errno != EINTR)
 			break;
 		sleep(1);
+		if (now() >= next_report) {
+			say("# progress: %lu operations, %lu checks, %lu failures after %.0f s",
+			    shared_ops(), shared_checks(), shared_failures(), now() - start);
+			next_report += PROGRESS_INTERVAL;
+		}
 		for (i = first; i < last; i++) {
 			if (w[i].done || w[i].hung)
 				continue;

@@ -29,9 +29,11 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/random.h>
 #include <linux/rbtree.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -53,14 +55,25 @@ MODULE_PARM_DESC(max_regions,
 /* Events copied to user space per round trip of the queue lock in read(). */
 #define UMMUNOTIFY_READ_BATCH	128
 
+/*
+ * The cookie hash table starts with 2^MIN_BITS buckets and doubles when it
+ * holds as many registrations as buckets, up to 2^MAX_BITS buckets (past
+ * that, chains grow).  While it doubles, each REGISTER and UNREGISTER moves
+ * REHASH_STEP buckets of the old table, so no call pays for the whole move.
+ */
+#define UMMUNOTIFY_COOKIE_MIN_BITS	4
+#define UMMUNOTIFY_COOKIE_MAX_BITS	28
+#define UMMUNOTIFY_COOKIE_REHASH_STEP	2
+
 /**
  * struct ummunotify_reg - one registered range
  * @it_node: node in &ummunotify_file.reg_tree, keyed by [@start, @last]
  * @start: first address of the range
  * @last: last address of the range (inclusive, as the interval tree wants)
  * @subtree_last: interval tree bookkeeping
- * @cookie_node: node in &ummunotify_file.cookie_tree, keyed by @cookie
+ * @cookie_node: node in a bucket of the file's cookie hash table
  * @cookie: the user's cookie
+ * @cookie_hash: keyed hash of @cookie, which picks the bucket
  * @list: entry in &ummunotify_file.invalid_list while an event is queued;
  *	empty otherwise
  * @hint: the queued event was caused by a single invalidation
@@ -74,12 +87,26 @@ struct ummunotify_reg {
 	unsigned long		start;
 	unsigned long		last;
 	unsigned long		subtree_last;
-	struct rb_node		cookie_node;
+	struct hlist_node	cookie_node;
 	u64			cookie;
+	u32			cookie_hash;
 	struct list_head	list;
 	bool			hint;
 	unsigned long		hint_start;
 	unsigned long		hint_end;
+};
+
+/**
+ * struct ummunotify_cookie_table - one table of registrations by cookie
+ * @buckets: 1 << @bits chains of &ummunotify_reg.cookie_node, or NULL
+ * @bits: log2 of the number of buckets
+ *
+ * Allocated with GFP_KERNEL_ACCOUNT outside any lock, by REGISTER; read and
+ * changed under &ummunotify_file.wqh.lock like the rest of the file's state.
+ */
+struct ummunotify_cookie_table {
+	struct hlist_head	*buckets;
+	unsigned int		bits;
 };
 
 /**
@@ -91,7 +118,13 @@ struct ummunotify_reg {
  * @counter: the generation counter at offset 0 of @counter_page
  * @wqh: readers wait here; @wqh.lock protects all fields below it
  * @reg_tree: registrations by address range
- * @cookie_tree: the same registrations by cookie
+ * @cookies: the same registrations by cookie; new ones go here
+ * @old_cookies: while @cookies is a doubled table being filled, the table it
+ *	replaces; its buckets below @rehash_next are already empty.  Buckets
+ *	are NULL when not resizing.
+ * @rehash_next: the next bucket of @old_cookies to move into @cookies
+ * @hash_key: random key of the cookie hash, so that no caller can aim a
+ *	whole table at one bucket
  * @invalid_list: registrations with a queued event, oldest first
  * @nr_regions: number of registrations
  * @nr_queued: length of @invalid_list
@@ -128,7 +161,10 @@ struct ummunotify_file {
 
 	wait_queue_head_t	wqh;
 	struct rb_root_cached	reg_tree;
-	struct rb_root		cookie_tree;
+	struct ummunotify_cookie_table cookies;
+	struct ummunotify_cookie_table old_cookies;
+	unsigned int		rehash_next;
+	hsiphash_key_t		hash_key;
 	struct list_head	invalid_list;
 	unsigned int		nr_regions;
 	unsigned int		nr_queued;
@@ -150,47 +186,138 @@ static struct kmem_cache *ummunotify_reg_cache;
 INTERVAL_TREE_DEFINE(struct ummunotify_reg, it_node, unsigned long,
 		     subtree_last, REG_START, REG_LAST, static, reg_tree);
 
-static struct ummunotify_reg *cookie_tree_find(struct ummunotify_file *priv,
-					       u64 cookie)
+static u32 cookie_hash(const struct ummunotify_file *priv, u64 cookie)
 {
-	struct rb_node *node = priv->cookie_tree.rb_node;
+	return hsiphash_2u32(lower_32_bits(cookie), upper_32_bits(cookie),
+			     &priv->hash_key);
+}
 
-	while (node) {
-		struct ummunotify_reg *reg =
-			rb_entry(node, struct ummunotify_reg, cookie_node);
+static struct hlist_head *
+cookie_table_bucket(const struct ummunotify_cookie_table *table, u32 hash)
+{
+	return &table->buckets[hash & (BIT(table->bits) - 1)];
+}
 
-		if (cookie < reg->cookie)
-			node = node->rb_left;
-		else if (cookie > reg->cookie)
-			node = node->rb_right;
-		else
+/*
+ * The chain that holds, or would hold, a cookie with this hash: in the old
+ * table while resizing if its bucket there was not moved yet.  The caller
+ * has made sure that a table exists.
+ */
+static struct hlist_head *cookie_chain(struct ummunotify_file *priv, u32 hash)
+{
+	const struct ummunotify_cookie_table *old = &priv->old_cookies;
+
+	lockdep_assert_held(&priv->wqh.lock);
+	if (old->buckets && (hash & (BIT(old->bits) - 1)) >= priv->rehash_next)
+		return cookie_table_bucket(old, hash);
+	return cookie_table_bucket(&priv->cookies, hash);
+}
+
+static struct ummunotify_reg *cookie_find(struct ummunotify_file *priv,
+					  u64 cookie)
+{
+	struct ummunotify_reg *reg;
+	u32 hash;
+
+	lockdep_assert_held(&priv->wqh.lock);
+	if (!priv->cookies.buckets)
+		return NULL;
+	hash = cookie_hash(priv, cookie);
+	hlist_for_each_entry(reg, cookie_chain(priv, hash), cookie_node)
+		if (reg->cookie == cookie)
 			return reg;
-	}
 	return NULL;
 }
 
-/* Returns false, and inserts nothing, if the cookie is already in use. */
-static bool cookie_tree_insert(struct ummunotify_file *priv,
-			       struct ummunotify_reg *new)
+/*
+ * Adds @new, whose cookie_hash is set, unless its cookie is in use (then
+ * returns false).  The caller has made sure that a table exists.
+ */
+static bool cookie_insert(struct ummunotify_file *priv,
+			  struct ummunotify_reg *new)
 {
-	struct rb_node **link = &priv->cookie_tree.rb_node;
-	struct rb_node *parent = NULL;
+	struct hlist_head *chain = cookie_chain(priv, new->cookie_hash);
+	struct ummunotify_reg *reg;
 
-	while (*link) {
-		struct ummunotify_reg *reg =
-			rb_entry(*link, struct ummunotify_reg, cookie_node);
-
-		parent = *link;
-		if (new->cookie < reg->cookie)
-			link = &parent->rb_left;
-		else if (new->cookie > reg->cookie)
-			link = &parent->rb_right;
-		else
+	hlist_for_each_entry(reg, chain, cookie_node)
+		if (reg->cookie == new->cookie)
 			return false;
-	}
-	rb_link_node(&new->cookie_node, parent, link);
-	rb_insert_color(&new->cookie_node, &priv->cookie_tree);
+	hlist_add_head(&new->cookie_node, chain);
 	return true;
+}
+
+/*
+ * Whether one more registration calls for a doubled table, and of how many
+ * bits.  Without the lock it is a hint, checked again under the lock by
+ * cookie_table_install().
+ */
+static unsigned int cookie_table_wanted_bits(struct ummunotify_file *priv)
+{
+	unsigned int bits = READ_ONCE(priv->cookies.bits);
+
+	if (!READ_ONCE(priv->cookies.buckets))
+		return UMMUNOTIFY_COOKIE_MIN_BITS;
+	if (READ_ONCE(priv->old_cookies.buckets) ||
+	    bits >= UMMUNOTIFY_COOKIE_MAX_BITS ||
+	    READ_ONCE(priv->nr_regions) < BIT(bits))
+		return 0;
+	return bits + 1;
+}
+
+/*
+ * Makes @buckets, of 1 << @bits empty chains, the table new registrations
+ * go to, if the table still wants those bits.  Returns whether it did; the
+ * caller frees them otherwise.
+ */
+static bool cookie_table_install(struct ummunotify_file *priv,
+				 struct hlist_head *buckets, unsigned int bits)
+{
+	lockdep_assert_held(&priv->wqh.lock);
+	if (cookie_table_wanted_bits(priv) != bits)
+		return false;
+	if (priv->cookies.buckets) {
+		priv->old_cookies = priv->cookies;
+		priv->rehash_next = 0;
+	}
+	priv->cookies.buckets = buckets;
+	priv->cookies.bits = bits;
+	return true;
+}
+
+/*
+ * Moves up to UMMUNOTIFY_COOKIE_REHASH_STEP buckets of the old table into
+ * the new one.  Returns the old table's buckets once it is empty, for the
+ * caller to free after dropping the lock; NULL otherwise.
+ */
+static struct hlist_head *cookie_rehash_step(struct ummunotify_file *priv)
+{
+	struct ummunotify_cookie_table *old = &priv->old_cookies;
+	struct hlist_head *emptied;
+	unsigned int n;
+
+	lockdep_assert_held(&priv->wqh.lock);
+	if (!old->buckets)
+		return NULL;
+	for (n = 0; n < UMMUNOTIFY_COOKIE_REHASH_STEP; n++) {
+		struct hlist_head *head = &old->buckets[priv->rehash_next];
+		struct ummunotify_reg *reg;
+		struct hlist_node *tmp;
+
+		hlist_for_each_entry_safe(reg, tmp, head, cookie_node) {
+			hlist_del(&reg->cookie_node);
+			hlist_add_head(&reg->cookie_node,
+				       cookie_table_bucket(&priv->cookies,
+							   reg->cookie_hash));
+		}
+		if (++priv->rehash_next == BIT(old->bits))
+			break;
+	}
+	if (priv->rehash_next < BIT(old->bits))
+		return NULL;
+	emptied = old->buckets;
+	old->buckets = NULL;
+	old->bits = 0;
+	return emptied;
 }
 
 static bool ummunotify_readable(struct ummunotify_file *priv)
@@ -579,7 +706,9 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 				       void __user *arg)
 {
 	struct ummunotify_register_ioctl parm;
+	struct hlist_head *buckets = NULL, *emptied;
 	struct ummunotify_reg *reg;
+	unsigned int bits;
 	bool hit = false;
 	long ret = 0;
 
@@ -596,13 +725,29 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 	reg->start = parm.start;
 	reg->last = parm.end - 1;
 	reg->cookie = parm.user_cookie;
+	reg->cookie_hash = cookie_hash(priv, parm.user_cookie);
 	INIT_LIST_HEAD(&reg->list);
+
+	/*
+	 * A bigger cookie table, allocated here where we may sleep.  Only the
+	 * first one is a must: without a new one the current table just gets
+	 * longer chains.
+	 */
+	bits = cookie_table_wanted_bits(priv);
+	if (bits)
+		buckets = kvcalloc(BIT(bits), sizeof(*buckets),
+				   GFP_KERNEL_ACCOUNT);
 
 	spin_lock(&priv->wqh.lock);
 	priv->used = true;
+	if (buckets && cookie_table_install(priv, buckets, bits))
+		buckets = NULL;
+	emptied = cookie_rehash_step(priv);
 	if (priv->nr_regions >= READ_ONCE(max_regions)) {
 		ret = -ENOSPC;
-	} else if (!cookie_tree_insert(priv, reg)) {
+	} else if (!priv->cookies.buckets) {
+		ret = -ENOMEM;
+	} else if (!cookie_insert(priv, reg)) {
 		ret = -EINVAL;
 	} else {
 		reg_tree_insert(reg, &priv->reg_tree);
@@ -611,6 +756,8 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 	}
 	spin_unlock(&priv->wqh.lock);
 
+	kvfree(buckets);
+	kvfree(emptied);
 	if (ret)
 		kmem_cache_free(ummunotify_reg_cache, reg);
 	else if (hit)
@@ -621,6 +768,7 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 static long ummunotify_unregister_region(struct ummunotify_file *priv,
 					 u64 __user *arg)
 {
+	struct hlist_head *emptied;
 	struct ummunotify_reg *reg;
 	u64 cookie;
 
@@ -631,9 +779,10 @@ static long ummunotify_unregister_region(struct ummunotify_file *priv,
 	mutex_lock(&priv->read_mutex);
 	spin_lock(&priv->wqh.lock);
 	priv->used = true;
-	reg = cookie_tree_find(priv, cookie);
+	emptied = cookie_rehash_step(priv);
+	reg = cookie_find(priv, cookie);
 	if (reg) {
-		rb_erase(&reg->cookie_node, &priv->cookie_tree);
+		hlist_del(&reg->cookie_node);
 		reg_tree_remove(reg, &priv->reg_tree);
 		priv->nr_regions--;
 		if (!list_empty(&reg->list)) {
@@ -644,6 +793,7 @@ static long ummunotify_unregister_region(struct ummunotify_file *priv,
 	spin_unlock(&priv->wqh.lock);
 	mutex_unlock(&priv->read_mutex);
 
+	kvfree(emptied);
 	if (!reg)
 		return -EINVAL;
 	kmem_cache_free(ummunotify_reg_cache, reg);
@@ -761,7 +911,7 @@ static int ummunotify_open(struct inode *inode, struct file *filp)
 
 	init_waitqueue_head(&priv->wqh);
 	priv->reg_tree = RB_ROOT_CACHED;
-	priv->cookie_tree = RB_ROOT;
+	get_random_bytes(&priv->hash_key, sizeof(priv->hash_key));
 	INIT_LIST_HEAD(&priv->invalid_list);
 	mutex_init(&priv->read_mutex);
 	priv->mm = current->mm;
@@ -792,9 +942,11 @@ static int ummunotify_release(struct inode *inode, struct file *filp)
 	/* Waits for running callbacks; none can start afterwards. */
 	mmu_notifier_unregister(&priv->mn, priv->mm);
 
-	rbtree_postorder_for_each_entry_safe(reg, next, &priv->cookie_tree,
-					     cookie_node)
+	rbtree_postorder_for_each_entry_safe(reg, next,
+					     &priv->reg_tree.rb_root, it_node)
 		kmem_cache_free(ummunotify_reg_cache, reg);
+	kvfree(priv->cookies.buckets);
+	kvfree(priv->old_cookies.buckets);
 	__free_page(priv->counter_page);
 	mutex_destroy(&priv->read_mutex);
 	kfree(priv);

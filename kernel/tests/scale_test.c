@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Many registrations and their limit: 10^6 registrations on one file
- * (register, hit one, unregister all), and the per-file cap set by the
+ * (register, hit one, unregister all), exact cookie lookups while the
+ * cookie table grows, and the per-file cap set by the
  * module parameter max_regions (ENOSPC), which root may change at any time
  * and which is read at each registration.
  */
@@ -143,6 +144,77 @@ TEST_F_TIMEOUT(scale, million_registrations_register_hit_one_unregister_all, 180
 	ASSERT_EQ(0, munmap(area, n / (pg / stride) * pg));
 	EXPECT_EQ(1, *self->counter);
 	umn_expect_no_event(self->fd);
+}
+
+/*
+ * The i-th cookie of cookie_lookup_stays_exact_while_the_table_grows: odd
+ * ones spread over 64 bits, even ones differ only in their high half, so
+ * that a hash of the low bits alone would put them all in one bucket.
+ */
+static uint64_t growth_cookie(size_t i)
+{
+	return i & 1 ? (i * 0x9e3779b97f4a7c15ULL) | 1 : (uint64_t)i << 32;
+}
+
+/*
+ * The cookie table doubles many times (and moves its entries a few buckets
+ * per call) while registrations come and go.  At every step, each live
+ * cookie is found exactly once: a duplicate is refused, an unregistration
+ * succeeds once, and an invalidation reports the cookies of its range.
+ */
+TEST_F_TIMEOUT(scale, cookie_lookup_stays_exact_while_the_table_grows, 600)
+{
+	const size_t stride = 64, per_page = self->pg / stride, pages = 320;
+	const size_t n = pages * per_page;
+	size_t i, page, expected;
+	long long max = read_max_regions();
+	struct umn_drain *d = &umn_scratch;
+	char *area;
+
+	ASSERT_LT(0, max);
+	if (max < (long long)n)
+		SKIP(return, "max_regions is %lld < %zu", max, n);
+	area = umn_map_pages(pages);
+	ASSERT_NE(NULL, area);
+
+	for (i = 0; i < n; i++) {
+		uint64_t start = umn_addr(area) + i * stride;
+
+		ASSERT_EQ(0, umn_register(self->fd, start, start + stride / 2,
+					  growth_cookie(i))) TH_LOG("cookie %zu", i);
+		/* An earlier cookie, perhaps in a bucket not moved yet. */
+		ASSERT_EQ(-EINVAL, umn_register(self->fd, 0x1000, 0x2000,
+						growth_cookie(i / 2)))
+			TH_LOG("duplicate of cookie %zu accepted at %zu", i / 2, i);
+		if (i % 7 == 3) {
+			/* Gone, then back in the table, its range unchanged. */
+			uint64_t c = growth_cookie(i - 3);
+
+			ASSERT_EQ(0, umn_unregister(self->fd, c));
+			ASSERT_EQ(-EINVAL, umn_unregister(self->fd, c));
+			start = umn_addr(area) + (i - 3) * stride;
+			ASSERT_EQ(0, umn_register(self->fd, start, start + stride / 2, c));
+		}
+	}
+	ASSERT_EQ(n, umn_registrations(self->fd));
+
+	/* One page unmapped: exactly its registrations are reported. */
+	page = pages / 2;
+	ASSERT_EQ(0, munmap(area + page * self->pg, self->pg));
+	ASSERT_EQ(0, umn_drain(self->fd, d)) TH_LOG("%s", d->why);
+	ASSERT_EQ(per_page, d->ninval);
+	for (expected = page * per_page; expected < (page + 1) * per_page; expected++) {
+		unsigned int times;
+
+		EXPECT_NE(NULL, umn_find(d, growth_cookie(expected), &times));
+		EXPECT_EQ(1, times) TH_LOG("cookie %zu", expected);
+	}
+
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, umn_unregister(self->fd, growth_cookie(i))) TH_LOG("cookie %zu", i);
+	}
+	EXPECT_EQ(0, umn_registrations(self->fd));
+	EXPECT_EQ(-EINVAL, umn_unregister(self->fd, growth_cookie(n / 2)));
 }
 
 TEST_F(scale, registration_beyond_max_regions_is_enospc)

@@ -12,7 +12,7 @@
  * move exactly once per invalidation that hits at least one watched range,
  * whatever the number of ranges hit.  One mmu_notifier per file sees each
  * invalidation once, as a whole, and looks the range up in the file's own
- * interval tree; an interval notifier per range would call us once per
+ * range index (range_index.c); an interval notifier per range would call us once per
  * range hit, with nothing to tell which calls belong to the same
  * invalidation, and would put up to max_regions nodes per file into the
  * mm-wide tree that every other notifier user walks.
@@ -22,7 +22,6 @@
 
 #include <linux/fs.h>
 #include <linux/gfp.h>
-#include <linux/interval_tree_generic.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
@@ -30,7 +29,6 @@
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/random.h>
-#include <linux/rbtree.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/siphash.h>
@@ -41,10 +39,12 @@
 
 #include <linux/ummunotify.h>
 
+#include "range_index.h"
+
 static unsigned int max_regions = 1U << 20;
 module_param(max_regions, uint, 0644);
 MODULE_PARM_DESC(max_regions,
-		 "Maximum number of registered ranges per open file (default 1048576, about 128 bytes each)");
+		 "Maximum number of registered ranges per open file (default 1048576, about 150 bytes each)");
 
 /* Feature bits of UMMUNOTIFY_EXCHANGE_FEATURES we implement: none yet. */
 #define UMMUNOTIFY_KNOWN_FEATURES	0U
@@ -67,10 +67,7 @@ MODULE_PARM_DESC(max_regions,
 
 /**
  * struct ummunotify_reg - one registered range
- * @it_node: node in &ummunotify_file.reg_tree, keyed by [@start, @last]
- * @start: first address of the range
- * @last: last address of the range (inclusive, as the interval tree wants)
- * @subtree_last: interval tree bookkeeping
+ * @range: the range [start, last] (last inclusive), in &ummunotify_file.regs
  * @cookie_node: node in a bucket of the file's cookie hash table
  * @cookie: the user's cookie
  * @cookie_hash: keyed hash of @cookie, which picks the bucket
@@ -83,10 +80,7 @@ MODULE_PARM_DESC(max_regions,
  * All fields are protected by &ummunotify_file.wqh.lock.
  */
 struct ummunotify_reg {
-	struct rb_node		it_node;
-	unsigned long		start;
-	unsigned long		last;
-	unsigned long		subtree_last;
+	struct ridx_entry	range;
 	struct hlist_node	cookie_node;
 	u64			cookie;
 	u32			cookie_hash;
@@ -117,7 +111,7 @@ struct ummunotify_cookie_table {
  * @counter_page: page mapped read-only into user space by mmap()
  * @counter: the generation counter at offset 0 of @counter_page
  * @wqh: readers wait here; @wqh.lock protects all fields below it
- * @reg_tree: registrations by address range
+ * @regs: registrations by address range
  * @cookies: the same registrations by cookie; new ones go here
  * @old_cookies: while @cookies is a doubled table being filled, the table it
  *	replaces; its buckets below @rehash_next are already empty.  Buckets
@@ -160,7 +154,7 @@ struct ummunotify_file {
 	u64			*counter;
 
 	wait_queue_head_t	wqh;
-	struct rb_root_cached	reg_tree;
+	struct ridx		regs;
 	struct ummunotify_cookie_table cookies;
 	struct ummunotify_cookie_table old_cookies;
 	unsigned int		rehash_next;
@@ -179,12 +173,6 @@ struct ummunotify_file {
 };
 
 static struct kmem_cache *ummunotify_reg_cache;
-
-#define REG_START(reg)	((reg)->start)
-#define REG_LAST(reg)	((reg)->last)
-
-INTERVAL_TREE_DEFINE(struct ummunotify_reg, it_node, unsigned long,
-		     subtree_last, REG_START, REG_LAST, static, reg_tree);
 
 static u32 cookie_hash(const struct ummunotify_file *priv, u64 cookie)
 {
@@ -341,8 +329,8 @@ static void ummunotify_queue(struct ummunotify_file *priv,
 		return;
 	}
 	reg->hint = true;
-	reg->hint_start = max(start, reg->start);
-	reg->hint_end = min(end - 1, reg->last) + 1;
+	reg->hint_start = max(start, reg->range.start);
+	reg->hint_end = min(end - 1, reg->range.last) + 1;
 	list_add_tail(&reg->list, &priv->invalid_list);
 	priv->nr_queued++;
 }
@@ -363,12 +351,14 @@ static void ummunotify_bump_counter(struct ummunotify_file *priv)
 static bool ummunotify_invalidate_locked(struct ummunotify_file *priv,
 					 unsigned long start, unsigned long end)
 {
-	struct ummunotify_reg *reg;
+	struct ridx_entry *range;
+	struct ridx_iter it;
 	bool hit = false;
 
-	for (reg = reg_tree_iter_first(&priv->reg_tree, start, end - 1); reg;
-	     reg = reg_tree_iter_next(reg, start, end - 1)) {
-		ummunotify_queue(priv, reg, start, end);
+	for (range = ridx_iter_first(&priv->regs, &it, start, end - 1); range;
+	     range = ridx_iter_next(&it)) {
+		ummunotify_queue(priv, container_of(range, struct ummunotify_reg, range),
+				 start, end);
 		hit = true;
 	}
 	if (hit)
@@ -442,12 +432,12 @@ static bool ummunotify_hit_by_active(struct ummunotify_file *priv,
 
 	lockdep_assert_held(&priv->wqh.lock);
 	if (priv->nr_untracked) {
-		ummunotify_queue(priv, reg, reg->start, reg->last + 1);
+		ummunotify_queue(priv, reg, reg->range.start, reg->range.last + 1);
 		hit = true;
 	}
 	for (i = 0; i < UMMUNOTIFY_ACTIVE_SLOTS; i++) {
 		range = priv->active[i];
-		if (!range || range->end <= reg->start || range->start > reg->last)
+		if (!range || range->end <= reg->range.start || range->start > reg->range.last)
 			continue;
 		ummunotify_queue(priv, reg, range->start, range->end);
 		hit = true;
@@ -539,8 +529,8 @@ static void ummunotify_fill_batch(struct ummunotify_file *priv,
 			ev->hint_start = reg->hint_start;
 			ev->hint_end = reg->hint_end;
 		} else {
-			ev->hint_start = reg->start;
-			ev->hint_end = (u64)reg->last + 1;
+			ev->hint_start = reg->range.start;
+			ev->hint_end = (u64)reg->range.last + 1;
 		}
 		ev->user_cookie_counter = reg->cookie;
 		batch->reg[batch->n++] = reg;
@@ -706,11 +696,12 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 				       void __user *arg)
 {
 	struct ummunotify_register_ioctl parm;
-	struct hlist_head *buckets = NULL, *emptied;
+	struct hlist_head *buckets = NULL, *emptied = NULL;
 	struct ummunotify_reg *reg;
-	unsigned int bits;
+	struct ridx_node *nodes;
+	unsigned int bits, wanted;
 	bool hit = false;
-	long ret = 0;
+	long ret;
 
 	if (copy_from_user(&parm, arg, sizeof(parm)))
 		return -EFAULT;
@@ -722,8 +713,8 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 	reg = kmem_cache_zalloc(ummunotify_reg_cache, GFP_KERNEL);
 	if (!reg)
 		return -ENOMEM;
-	reg->start = parm.start;
-	reg->last = parm.end - 1;
+	reg->range.start = parm.start;
+	reg->range.last = parm.end - 1;
 	reg->cookie = parm.user_cookie;
 	reg->cookie_hash = cookie_hash(priv, parm.user_cookie);
 	INIT_LIST_HEAD(&reg->list);
@@ -738,23 +729,43 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 		buckets = kvcalloc(BIT(bits), sizeof(*buckets),
 				   GFP_KERNEL_ACCOUNT);
 
-	spin_lock(&priv->wqh.lock);
-	priv->used = true;
-	if (buckets && cookie_table_install(priv, buckets, bits))
-		buckets = NULL;
-	emptied = cookie_rehash_step(priv);
-	if (priv->nr_regions >= READ_ONCE(max_regions)) {
-		ret = -ENOSPC;
-	} else if (!priv->cookies.buckets) {
-		ret = -ENOMEM;
-	} else if (!cookie_insert(priv, reg)) {
-		ret = -EINVAL;
-	} else {
-		reg_tree_insert(reg, &priv->reg_tree);
-		priv->nr_regions++;
-		hit = ummunotify_hit_by_active(priv, reg);
-	}
-	spin_unlock(&priv->wqh.lock);
+	do {
+		/* The index nodes the insertion may need, likewise. */
+		nodes = NULL;
+		wanted = ridx_nodes_wanted(&priv->regs);
+		if (wanted) {
+			nodes = ridx_alloc_nodes(wanted, GFP_KERNEL_ACCOUNT);
+			if (!nodes) {
+				ret = -ENOMEM;
+				break;
+			}
+		}
+
+		spin_lock(&priv->wqh.lock);
+		priv->used = true;
+		ridx_add_spares(&priv->regs, nodes);
+		if (ridx_nodes_wanted(&priv->regs)) {
+			/* Taken by a concurrent registration: more. */
+			ret = -EAGAIN;
+		} else if (priv->nr_regions >= READ_ONCE(max_regions)) {
+			ret = -ENOSPC;
+		} else {
+			if (buckets && cookie_table_install(priv, buckets, bits))
+				buckets = NULL;
+			emptied = cookie_rehash_step(priv);
+			if (!priv->cookies.buckets) {
+				ret = -ENOMEM;
+			} else if (!cookie_insert(priv, reg)) {
+				ret = -EINVAL;
+			} else {
+				ridx_insert(&priv->regs, &reg->range);
+				priv->nr_regions++;
+				hit = ummunotify_hit_by_active(priv, reg);
+				ret = 0;
+			}
+		}
+		spin_unlock(&priv->wqh.lock);
+	} while (ret == -EAGAIN);
 
 	kvfree(buckets);
 	kvfree(emptied);
@@ -768,6 +779,7 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 static long ummunotify_unregister_region(struct ummunotify_file *priv,
 					 u64 __user *arg)
 {
+	struct ridx_node *freed = NULL;
 	struct hlist_head *emptied;
 	struct ummunotify_reg *reg;
 	u64 cookie;
@@ -783,7 +795,7 @@ static long ummunotify_unregister_region(struct ummunotify_file *priv,
 	reg = cookie_find(priv, cookie);
 	if (reg) {
 		hlist_del(&reg->cookie_node);
-		reg_tree_remove(reg, &priv->reg_tree);
+		freed = ridx_remove(&priv->regs, &reg->range);
 		priv->nr_regions--;
 		if (!list_empty(&reg->list)) {
 			list_del(&reg->list);
@@ -794,6 +806,7 @@ static long ummunotify_unregister_region(struct ummunotify_file *priv,
 	mutex_unlock(&priv->read_mutex);
 
 	kvfree(emptied);
+	ridx_free_nodes(freed);
 	if (!reg)
 		return -EINVAL;
 	kmem_cache_free(ummunotify_reg_cache, reg);
@@ -910,7 +923,7 @@ static int ummunotify_open(struct inode *inode, struct file *filp)
 	priv->counter = page_address(priv->counter_page);
 
 	init_waitqueue_head(&priv->wqh);
-	priv->reg_tree = RB_ROOT_CACHED;
+	ridx_init(&priv->regs);
 	get_random_bytes(&priv->hash_key, sizeof(priv->hash_key));
 	INIT_LIST_HEAD(&priv->invalid_list);
 	mutex_init(&priv->read_mutex);
@@ -934,17 +947,20 @@ out_free_priv:
 	return ret;
 }
 
+static void ummunotify_free_reg(struct ridx_entry *range)
+{
+	kmem_cache_free(ummunotify_reg_cache,
+			container_of(range, struct ummunotify_reg, range));
+}
+
 static int ummunotify_release(struct inode *inode, struct file *filp)
 {
 	struct ummunotify_file *priv = filp->private_data;
-	struct ummunotify_reg *reg, *next;
 
 	/* Waits for running callbacks; none can start afterwards. */
 	mmu_notifier_unregister(&priv->mn, priv->mm);
 
-	rbtree_postorder_for_each_entry_safe(reg, next,
-					     &priv->reg_tree.rb_root, it_node)
-		kmem_cache_free(ummunotify_reg_cache, reg);
+	ridx_destroy(&priv->regs, ummunotify_free_reg);
 	kvfree(priv->cookies.buckets);
 	kvfree(priv->old_cookies.buckets);
 	__free_page(priv->counter_page);
@@ -979,16 +995,25 @@ static int __init ummunotify_init(void)
 	ummunotify_reg_cache = KMEM_CACHE(ummunotify_reg, SLAB_ACCOUNT);
 	if (!ummunotify_reg_cache)
 		return -ENOMEM;
-
+	ret = ridx_cache_create();
+	if (ret)
+		goto out_reg_cache;
 	ret = misc_register(&ummunotify_misc);
 	if (ret)
-		kmem_cache_destroy(ummunotify_reg_cache);
+		goto out_ridx_cache;
+	return 0;
+
+out_ridx_cache:
+	ridx_cache_destroy();
+out_reg_cache:
+	kmem_cache_destroy(ummunotify_reg_cache);
 	return ret;
 }
 
 static void __exit ummunotify_exit(void)
 {
 	misc_deregister(&ummunotify_misc);
+	ridx_cache_destroy();
 	kmem_cache_destroy(ummunotify_reg_cache);
 }
 

@@ -20,7 +20,8 @@ import org.regcache.api.RegistrationHandle;
 
 /**
  * A cache hit (counter check, index lookup, pin, unpin) against a ConcurrentHashMap.get on the
- * same keys. The counter page is native memory (no device on the host): the load is the same
+ * same keys, and against {@link ReferenceCountFloor}, the atomics alone that the cache's contract
+ * requires of a hit. The counter page is native memory (no device on the host): the load is the same
  * acquire load as on the mapped page. Run by {@link AcquireHitBenchmarkMain}.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -38,6 +39,7 @@ public class AcquireHitBenchmark {
         final ConcurrentHashMap<Long, Object> map = new ConcurrentHashMap<>();
         final long[] addresses = new long[KEYS];
         final Long[] keys = new Long[KEYS];
+        final ReferenceCountFloor[] floors = new ReferenceCountFloor[KEYS];
 
         @Setup(Level.Trial)
         public void fill() throws RegistrationException {
@@ -50,6 +52,7 @@ public class AcquireHitBenchmark {
                 keys[i] = addresses[i];
                 cache.acquire(addresses[i], STRIDE, RIGHTS).close();
                 map.put(keys[i], new Object());
+                floors[i] = new ReferenceCountFloor(i);
             }
         }
 
@@ -79,6 +82,15 @@ public class AcquireHitBenchmark {
         int lkey = h.lkey();
         h.close();
         return lkey;
+    }
+
+    /** Only the atomics the contract needs (see {@link ReferenceCountFloor}). */
+    @Benchmark
+    public int referenceCountFloor(Shared s, Cursor c) {
+        ReferenceCountFloor.Handle h = s.floors[c.next()].acquire();
+        int key = h.key();
+        h.close();
+        return key;
     }
 
     @Benchmark

@@ -10,7 +10,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs {@link AcquireHitBenchmark} with 1 and 2 threads and prints the ratio of a cache hit
- * (acquire + release) to a ConcurrentHashMap.get. Goal: at most 1.5. Started by
+ * (acquire + release) to a ConcurrentHashMap.get (goal: at most 1.5), and where the floor set
+ * by the contract's atomics ({@link ReferenceCountFloor}) lies between them. Started by
  * {@code mvn -B -q -pl regcache-api,regcache-ummu -am -Pbench -DskipTests verify}; the system
  * properties bench.forks, bench.warmups, bench.iterations and bench.seconds shorten or lengthen
  * the run. Two forks by default: on a shared machine one JVM's code layout and the load during
@@ -39,8 +40,11 @@ public final class AcquireHitBenchmarkMain {
             Collection<RunResult> results = new Runner(options).run();
             double hit = score(results, "cacheAcquireReleaseHit");
             double map = score(results, "concurrentHashMapGet");
+            double floor = score(results, "referenceCountFloor");
             summary.append(String.format("threads=%d  hit=%.1f ns/op  map.get=%.1f ns/op"
-                    + "  ratio=%.2f (goal <= 1.5)%n", threads, hit, map, hit / map));
+                    + "  ratio=%.2f (goal <= 1.5)  contract floor=%.1f ns/op (%.2f x map.get;"
+                    + " hit = %.2f x floor)%n", threads, hit, map, hit / map, floor,
+                    floor / map, hit / floor));
         }
         System.out.print(summary);
     }

@@ -8,10 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.regcache.api.CacheStats;
 import org.regcache.api.RegistrationCache;
 import org.regcache.e2e.memory.ChurnKind;
@@ -28,25 +27,14 @@ import org.regcache.e2e.workload.WorkloadResult;
 class ConcurrentChurnGuestIT {
     private static final int THREADS = 3;
 
-    private static GuestFixture guest;
-
-    @BeforeAll
-    static void openDevice() throws Exception {
-        guest = new GuestFixture();
-    }
-
-    @AfterAll
-    static void closeDevice() throws Exception {
-        if (guest != null) {
-            guest.close();
-        }
-    }
+    @RegisterExtension
+    static final GuestFixture guest = new GuestFixture();
 
     @Test
     void threadsChurningTheirBuffersNeverSeeCorruptionAndCloseLeavesNothing() throws Exception {
         RecordingUmmunotifySource source = RecordingUmmunotifySource.open();
         RegistrationCache cache = RegistrationCache.builder()
-                .registrar(guest.domain.registrar())
+                .registrar(guest.domain().registrar())
                 .invalidationSource(() -> source)
                 .maxPinnedBytes(64L << 20)
                 .build();

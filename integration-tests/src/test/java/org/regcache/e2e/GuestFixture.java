@@ -7,6 +7,9 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.regcache.api.RegistrationCache;
 import org.regcache.e2e.memory.ChurnKind;
 import org.regcache.e2e.workload.ProgressListener;
@@ -18,18 +21,38 @@ import org.regcache.verbs.DisniProtectionDomain;
 
 /**
  * A protection domain on the guest's SoftRoCE device, shared by the tests of one class, and
- * shortcuts to run workloads in it. {@link #close()} checks that nothing is left registered.
+ * shortcuts to run workloads in it. A JUnit extension: a test class declares
+ * {@code @RegisterExtension static final GuestFixture guest = new GuestFixture();}, the domain
+ * opens before its first test and closes after its last, and closing checks that nothing is
+ * left registered.
  */
-final class GuestFixture implements AutoCloseable {
+final class GuestFixture implements BeforeAllCallback, AfterAllCallback {
     /** Bounds every workload of the tests; they stop by transfer count long before. */
     static final Duration AT_MOST = Duration.ofMinutes(3);
 
-    final InetAddress address;
-    final DisniProtectionDomain domain;
+    private InetAddress address;
+    private DisniProtectionDomain domain;
 
-    GuestFixture() throws IOException {
-        this.address = GuestEnvironment.rxeAddress();
-        this.domain = DisniProtectionDomain.open(address);
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        address = GuestEnvironment.rxeAddress();
+        domain = DisniProtectionDomain.open(address);
+    }
+
+    /** Frees the protection domain and checks no user-space memory region is left. */
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        if (domain == null) {
+            return;
+        }
+        domain.close();
+        domain = null;
+        assertEquals(List.of(), GuestEnvironment.userMemoryRegions(), "memory regions left");
+    }
+
+    /** The protection domain of this class's tests. */
+    DisniProtectionDomain domain() {
+        return domain;
     }
 
     /** One thread, {@code buffers} buffers of {@code size}, no random churn. */
@@ -50,12 +73,5 @@ final class GuestFixture implements AutoCloseable {
     WorkloadResult run(String label, RegistrationCache cache, WorkloadConfig config)
             throws IOException {
         return Workload.run(label, cache, address, domain.pd(), config, ProgressListener.NONE);
-    }
-
-    /** Frees the protection domain and checks no user-space memory region is left. */
-    @Override
-    public void close() throws Exception {
-        domain.close();
-        assertEquals(List.of(), GuestEnvironment.userMemoryRegions(), "memory regions left");
     }
 }

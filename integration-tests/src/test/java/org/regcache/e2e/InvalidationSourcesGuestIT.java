@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.EnumSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.regcache.api.CacheStats;
@@ -30,24 +29,13 @@ class InvalidationSourcesGuestIT {
     private static final long CAPACITY = 64L << 20;
     private static final long TRANSFERS = 200;
 
-    private static GuestFixture guest;
-
-    @BeforeAll
-    static void openDevice() throws Exception {
-        guest = new GuestFixture();
-    }
-
-    @AfterAll
-    static void closeDevice() throws Exception {
-        if (guest != null) {
-            guest.close();
-        }
-    }
+    @RegisterExtension
+    static final GuestFixture guest = new GuestFixture();
 
     @ParameterizedTest
     @EnumSource(ChurnKind.class)
     void theUmmunotifyCacheNeverReturnsAStaleRegistration(ChurnKind kind) throws Exception {
-        try (RegistrationCache cache = CacheMode.UMMUNOTIFY.open(guest.domain.registrar(),
+        try (RegistrationCache cache = CacheMode.UMMUNOTIFY.open(guest.domain().registrar(),
                 CAPACITY)) {
             try (Worker worker = guest.worker(cache,
                     GuestFixture.single(BUFFER, 2, EnumSet.of(kind)))) {
@@ -77,7 +65,7 @@ class InvalidationSourcesGuestIT {
     void withoutInvalidationTheChecksCatchTheStaleRegistration(ChurnKind kind)
             throws Exception {
         try (RegistrationCache cache = CacheMode.UNSAFE_NO_INVALIDATION.open(
-                guest.domain.registrar(), CAPACITY);
+                guest.domain().registrar(), CAPACITY);
                 Worker worker = guest.worker(cache,
                         GuestFixture.single(BUFFER, 2, EnumSet.of(kind)))) {
             StaleScenario after = StaleScenario.run(worker, kind);
@@ -92,7 +80,7 @@ class InvalidationSourcesGuestIT {
     @Test
     void randomTrafficWithoutInvalidationIsCorrupted() throws Exception {
         try (RegistrationCache cache = CacheMode.UNSAFE_NO_INVALIDATION.open(
-                guest.domain.registrar(), CAPACITY)) {
+                guest.domain().registrar(), CAPACITY)) {
             WorkloadResult result = guest.run("unsafe", cache,
                     GuestFixture.random(1, EnumSet.allOf(ChurnKind.class), TRANSFERS));
             assertNull(result.failure());
@@ -103,7 +91,7 @@ class InvalidationSourcesGuestIT {
 
     @Test
     void withoutACacheNothingIsCorrupted() throws Exception {
-        try (RegistrationCache cache = CacheMode.UNCACHED.open(guest.domain.registrar(), 0)) {
+        try (RegistrationCache cache = CacheMode.UNCACHED.open(guest.domain().registrar(), 0)) {
             WorkloadResult result = guest.run("uncached", cache,
                     GuestFixture.random(1, EnumSet.allOf(ChurnKind.class), TRANSFERS));
             assertNull(result.failure());

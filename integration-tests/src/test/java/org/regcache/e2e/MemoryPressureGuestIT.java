@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.regcache.api.CacheStats;
 import org.regcache.api.EvictionCause;
 import org.regcache.api.RegistrationCache;
@@ -31,24 +30,13 @@ class MemoryPressureGuestIT {
     private static final int BUFFER = 64 * 1024;
     private static final long CAPACITY = 4 * BUFFER;
 
-    private static GuestFixture guest;
-
-    @BeforeAll
-    static void openDevice() throws Exception {
-        guest = new GuestFixture();
-    }
-
-    @AfterAll
-    static void closeDevice() throws Exception {
-        if (guest != null) {
-            guest.close();
-        }
-    }
+    @RegisterExtension
+    static final GuestFixture guest = new GuestFixture();
 
     @Test
     void aRegistrationInUseIsNeverEvicted() throws Exception {
         int buffers = 8;
-        try (RegistrationCache cache = CacheMode.UMMUNOTIFY.open(guest.domain.registrar(),
+        try (RegistrationCache cache = CacheMode.UMMUNOTIFY.open(guest.domain().registrar(),
                 CAPACITY);
                 Worker worker = guest.worker(cache, GuestFixture.single(BUFFER, buffers,
                         EnumSet.noneOf(ChurnKind.class)))) {
@@ -81,7 +69,7 @@ class MemoryPressureGuestIT {
     void concurrentTrafficOverAWorkingSetBeyondTheCapacity() throws Exception {
         WorkloadConfig config = new WorkloadConfig(List.of(4096, 16384, 65536), 2, 6,
                 EnumSet.allOf(ChurnKind.class), 0.05, Duration.ofSeconds(3), 0, 5);
-        try (RegistrationCache cache = CacheMode.UMMUNOTIFY.open(guest.domain.registrar(),
+        try (RegistrationCache cache = CacheMode.UMMUNOTIFY.open(guest.domain().registrar(),
                 CAPACITY)) {
             WorkloadResult result = guest.run("pressure", cache, config);
             assertNull(result.failure());

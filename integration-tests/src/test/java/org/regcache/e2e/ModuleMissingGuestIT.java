@@ -10,10 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.regcache.api.CacheStats;
 import org.regcache.api.RegistrationCache;
 import org.regcache.e2e.memory.ChurnKind;
@@ -30,26 +30,19 @@ import org.regcache.ummu.UmmunotifyException;
 class ModuleMissingGuestIT {
     private static final int ENOENT = 2;
 
-    private static GuestFixture guest;
+    @RegisterExtension
+    static final GuestFixture guest = new GuestFixture();
 
     @BeforeAll
-    static void openDevice() throws Exception {
+    static void moduleIsAbsent() {
         assertFalse(Files.exists(Path.of("/dev/ummunotify")),
                 "these tests run under integration-tests/vm/run-in-guest --no-module");
-        guest = new GuestFixture();
-    }
-
-    @AfterAll
-    static void closeDevice() throws Exception {
-        if (guest != null) {
-            guest.close();
-        }
     }
 
     @Test
     void theCacheRefusesToBuildAndNamesTheRemedy() throws Exception {
         UmmunotifyException e = assertThrows(UmmunotifyException.class,
-                () -> CacheMode.UMMUNOTIFY.open(guest.domain.registrar(), 1L << 20));
+                () -> CacheMode.UMMUNOTIFY.open(guest.domain().registrar(), 1L << 20));
         assertEquals(ENOENT, e.errno());
         assertTrue(e.getMessage().startsWith("cannot open /dev/ummunotify: "), e.getMessage());
         assertTrue(e.getMessage().contains("module not loaded: modprobe ummunotify, see README"
@@ -60,7 +53,7 @@ class ModuleMissingGuestIT {
     @Test
     void theUncachedModeStillTransfersCorrectly() throws Exception {
         long transfers = 200;
-        try (RegistrationCache cache = CacheMode.UNCACHED.open(guest.domain.registrar(), 0)) {
+        try (RegistrationCache cache = CacheMode.UNCACHED.open(guest.domain().registrar(), 0)) {
             WorkloadResult result = guest.run("uncached", cache,
                     GuestFixture.random(1, EnumSet.allOf(ChurnKind.class), transfers));
             assertNull(result.failure());

@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.EnumSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.regcache.api.RegistrationCache;
 import org.regcache.api.RegistrationException;
 import org.regcache.api.RegistrationHandle;
@@ -30,19 +29,8 @@ class UnprivilegedGuestIT {
     private static final long DEFAULT_MEMLOCK = 8L << 20;
     private static final int ENOMEM = 12;
 
-    private static GuestFixture guest;
-
-    @BeforeAll
-    static void openDevice() throws Exception {
-        guest = new GuestFixture();
-    }
-
-    @AfterAll
-    static void closeDevice() throws Exception {
-        if (guest != null) {
-            guest.close();
-        }
-    }
+    @RegisterExtension
+    static final GuestFixture guest = new GuestFixture();
 
     @Test
     void runsAsAnOrdinaryUserWithAFiniteRaisedLimit() throws Exception {
@@ -55,7 +43,7 @@ class UnprivilegedGuestIT {
     @Test
     void registrationsBeyondTheDefaultLimitWork() throws Exception {
         int size = 16 << 20;
-        try (RegistrationCache cache = CacheMode.UMMUNOTIFY.open(guest.domain.registrar(),
+        try (RegistrationCache cache = CacheMode.UMMUNOTIFY.open(guest.domain().registrar(),
                 64L << 20);
                 Worker worker = guest.worker(cache, GuestFixture.single(size, 1,
                         EnumSet.noneOf(ChurnKind.class)))) {
@@ -69,7 +57,7 @@ class UnprivilegedGuestIT {
     void registeringBeyondTheLimitFailsClearlyAndTheCacheGoesOn() throws Exception {
         long limit = GuestEnvironment.memlockLimit();
         int size = Math.toIntExact(2 * limit);
-        try (RegistrationCache cache = CacheMode.UMMUNOTIFY.open(guest.domain.registrar(),
+        try (RegistrationCache cache = CacheMode.UMMUNOTIFY.open(guest.domain().registrar(),
                 4 * limit);
                 BufferPool tooLarge = BufferPool.allocate(1, size,
                         EnumSet.noneOf(ChurnKind.class));

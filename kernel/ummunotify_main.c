@@ -12,10 +12,10 @@
  * move exactly once per invalidation that hits at least one watched range,
  * whatever the number of ranges hit.  One mmu_notifier per file sees each
  * invalidation once, as a whole, and looks the range up in the file's own
- * range index (range_index.c); an interval notifier per range would call us once per
- * range hit, with nothing to tell which calls belong to the same
- * invalidation, and would put up to max_regions nodes per file into the
- * mm-wide tree that every other notifier user walks.
+ * range index (range_index.c); an interval notifier per range would call
+ * us once per range hit, with nothing to tell which calls belong to the
+ * same invalidation, and would put up to max_regions nodes per file into
+ * the mm-wide tree that every other notifier user walks.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -218,14 +218,6 @@ TEST_F_TIMEOUT(scale, cookie_lookup_stays_exact_while_the_table_grows, 600)
 	EXPECT_EQ(-EINVAL, umn_unregister(self->fd, growth_cookie(n / 2)));
 }
 
-static uint64_t churn_random(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
-
 #define CHURN_SLOTS	6000
 #define CHURN_PAGES	1024
 
@@ -315,14 +307,14 @@ TEST_F_TIMEOUT(scale, overlapping_registrations_in_waves_match_a_model, 900)
 	for (step = 0; step < 80000; step++) {
 		/* Waves of 20000 steps: mostly registering, then mostly not. */
 		bool grow = (step / 20000) % 2 == 0;
-		unsigned int dice = churn_random(&rng) % 10;
-		struct churn_reg *r = &model[churn_random(&rng) % CHURN_SLOTS];
+		unsigned int dice = umn_random(&rng) % 10;
+		struct churn_reg *r = &model[umn_random(&rng) % CHURN_SLOTS];
 		uint64_t cookie = r - model;
 
 		if (!r->live && (grow ? dice < 8 : dice < 2)) {
-			uint64_t len = 1 + churn_random(&rng) % (16 * pg);
+			uint64_t len = 1 + umn_random(&rng) % (16 * pg);
 
-			r->start = base + churn_random(&rng) % (area_len - len + 1);
+			r->start = base + umn_random(&rng) % (area_len - len + 1);
 			r->end = r->start + len;
 			ASSERT_EQ(0, umn_register(self->fd, r->start, r->end, cookie))
 				TH_LOG("step %zu", step);

@@ -160,14 +160,6 @@ struct worker {
 	pthread_t thread;
 };
 
-static uint64_t next_random(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
-
 static char *slot_page(struct worker *w, unsigned int i)
 {
 	return w->area + (size_t)i * w->s->pg;
@@ -286,8 +278,8 @@ static void retire(struct worker *w, unsigned int i)
 
 static void step(struct worker *w)
 {
-	unsigned int i = next_random(&w->rng) % SLOTS;
-	unsigned int dice = next_random(&w->rng) % 16;
+	unsigned int i = umn_random(&w->rng) % SLOTS;
+	unsigned int dice = umn_random(&w->rng) % 16;
 	struct slot *sl = &w->slot[i];
 	struct cookie_record *r;
 

@@ -180,6 +180,15 @@ static inline long long umn_registrations(int fd)
 	return umn_read_fdinfo(fd, &info) ? -1 : info.registrations;
 }
 
+/* xorshift64: the tests' reproducible pseudo-random numbers; *@x != 0. */
+static inline uint64_t umn_random(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
 #define UMN_DRAIN_MAX	4096
 
 /*

@@ -201,20 +201,25 @@ static struct hlist_head *cookie_chain(struct ummunotify_file *priv, u32 hash)
 	return cookie_table_bucket(&priv->cookies, hash);
 }
 
-static struct ummunotify_reg *cookie_find(struct ummunotify_file *priv,
-					  u64 cookie)
+static struct ummunotify_reg *cookie_chain_find(struct hlist_head *chain,
+						u64 cookie)
 {
 	struct ummunotify_reg *reg;
-	u32 hash;
 
-	lockdep_assert_held(&priv->wqh.lock);
-	if (!priv->cookies.buckets)
-		return NULL;
-	hash = cookie_hash(priv, cookie);
-	hlist_for_each_entry(reg, cookie_chain(priv, hash), cookie_node)
+	hlist_for_each_entry(reg, chain, cookie_node)
 		if (reg->cookie == cookie)
 			return reg;
 	return NULL;
+}
+
+static struct ummunotify_reg *cookie_find(struct ummunotify_file *priv,
+					  u64 cookie)
+{
+	lockdep_assert_held(&priv->wqh.lock);
+	if (!priv->cookies.buckets)
+		return NULL;
+	return cookie_chain_find(cookie_chain(priv, cookie_hash(priv, cookie)),
+				 cookie);
 }
 
 /*
@@ -225,11 +230,9 @@ static bool cookie_insert(struct ummunotify_file *priv,
 			  struct ummunotify_reg *new)
 {
 	struct hlist_head *chain = cookie_chain(priv, new->cookie_hash);
-	struct ummunotify_reg *reg;
 
-	hlist_for_each_entry(reg, chain, cookie_node)
-		if (reg->cookie == new->cookie)
-			return false;
+	if (cookie_chain_find(chain, new->cookie))
+		return false;
 	hlist_add_head(&new->cookie_node, chain);
 	return true;
 }

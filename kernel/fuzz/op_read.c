@@ -281,7 +281,14 @@ void op_poll(void)
 	if (u->foreign) {
 		p.fd = u->fd;
 		p.events = POLLIN;
-		check(poll(&p, 1, 0) >= 0, "poll of a foreign file: %s", errname(errno));
+		/*
+		 * poll() is never restarted after a handler ran, SA_RESTART or
+		 * not: a SIGIO from a racer's munmap() makes it EINTR.
+		 */
+		ret = poll(&p, 1, 0);
+		if (ret < 0 && errno == EINTR)
+			return;
+		check(ret >= 0, "poll of a foreign file: %s", errname(errno));
 		return;
 	}
 	if (poll_readable(u) != 1)

@@ -2,12 +2,14 @@
 /*
  * A /dev/ummunotify file belongs to the address space that opened it: a
  * fork() child or a process that received the descriptor over a Unix socket
- * gets EPERM from ioctl(), read() and mmap(); the child's own mapping
+ * gets EPERM from ioctl(), read() and mmap(), while poll() only tells it
+ * whether the opener has events queued; the child's own mapping
  * changes are not reported; other threads of the opener share the file;
  * when the opener exits while the file lives on, every registration is
  * reported once and the counter moves once.
  */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -240,6 +242,32 @@ TEST_F(crossmm, opener_exit_queues_every_registration)
 	EXPECT_EQ(1, info.counter);
 	/* Still another mm's file: nothing to read from here. */
 	EXPECT_EQ(-1, read(fd, ev, sizeof(ev)));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(0, close(fd));
+}
+
+/* The events poll() reports for @fd right now, or -errno. */
+static int poll_now(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLPRI | POLLOUT };
+	int n = poll(&p, 1, 0);
+
+	return n < 0 ? -errno : p.revents;
+}
+
+TEST_F(crossmm, poll_from_another_mm_reports_only_whether_events_are_queued)
+{
+	struct ummunotify_event ev;
+	pid_t opener;
+	int sock, fd;
+
+	fd = spawn_opener(_metadata, 2, true, &opener, &sock);
+	EXPECT_EQ(0, poll_now(fd));
+	/* The opener's exit reports its three registrations. */
+	close(sock);
+	reap(_metadata, opener);
+	EXPECT_EQ(POLLIN, poll_now(fd));
+	EXPECT_EQ(-1, read(fd, &ev, sizeof(ev)));
 	EXPECT_EQ(EPERM, errno);
 	EXPECT_EQ(0, close(fd));
 }

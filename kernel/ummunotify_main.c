@@ -639,9 +639,11 @@ static ssize_t ummunotify_read(struct file *filp, char __user *buf,
 		if (ret)
 			break;
 
-		ret = mutex_lock_interruptible(&priv->read_mutex);
-		if (ret)
+		/* Restarted after a handler, like the wait above. */
+		if (mutex_lock_interruptible(&priv->read_mutex)) {
+			ret = -ERESTARTSYS;
 			break;
+		}
 		/* 0 when another reader took the events first: wait again. */
 		ret = ummunotify_read_events(priv, batch, buf, count);
 		mutex_unlock(&priv->read_mutex);

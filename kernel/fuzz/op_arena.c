@@ -128,8 +128,10 @@ void op_arena_map(void)
 	flags = MAP_FIXED | (shared ? MAP_SHARED : MAP_PRIVATE);
 	if (kind == 9) {
 		fd = memfd_create("umn-fuzz", MFD_CLOEXEC);
-		if (!check(fd >= 0 && ftruncate(fd, n * ps) == 0, "memfd: %s", errname(errno)))
+		if (fd < 0 || ftruncate(fd, n * ps)) {
+			fail("memfd: %s", errname(errno));
 			goto out;
+		}
 	} else {
 		flags |= MAP_ANONYMOUS;
 	}

@@ -254,9 +254,10 @@ void op_pass_fd(void)
 	pid_t pid;
 
 	set_what("fork child %lu to pass a file with %u registrations", serial, nregs);
-	if (!check(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == 0,
-		   "socketpair: %s", errname(errno)))
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv)) {
+		fail("socketpair: %s", errname(errno));
 		return;
+	}
 	shared_flush();
 	pid = fork();
 	if (pid == 0) {

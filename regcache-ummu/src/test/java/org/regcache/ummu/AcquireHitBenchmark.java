@@ -1,5 +1,13 @@
 package org.regcache.ummu;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +21,10 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.infra.ThreadParams;
+import org.openjdk.jmh.runner.IterationType;
 import org.regcache.api.Access;
 import org.regcache.api.RegistrationCache;
 import org.regcache.api.RegistrationException;
@@ -22,7 +34,16 @@ import org.regcache.api.RegistrationHandle;
  * A cache hit (counter check, index lookup, pin, unpin) against a ConcurrentHashMap.get on the
  * same keys, and against {@link ReferenceCountFloor}, the atomics alone that the cache's contract
  * requires of a hit. The counter page is native memory (no device on the host): the load is the same
- * acquire load as on the mapped page. Run by {@link AcquireHitBenchmarkMain}.
+ * acquire load as on the mapped page. Run by {@link AcquireHitBenchmarkMain}, beside its C
+ * counterpart {@code src/test/c/ucx_rcache_hit.c} (UCX's rcache): the same {@value #KEYS}
+ * regions of {@value #STRIDE} bytes, requests of {@value #LENGTH} bytes at offset {@value
+ * #OFFSET}, the same key sequence per thread index.
+ *
+ * <p>Besides JMH's wall-clock score, each thread records the CPU time it used and the
+ * operations it ran in every measured iteration (one field increment per operation, in every
+ * benchmark alike) and appends them to the file named by the system property {@code
+ * bench.cpuFile}: on a machine shared with other work, CPU time per operation is what the
+ * load does not inflate.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -30,6 +51,8 @@ public class AcquireHitBenchmark {
     static final int KEYS = 1024;
     static final long BASE = 0x7f5500000000L;
     static final long STRIDE = 64 * 1024;
+    static final long OFFSET = 128;
+    static final long LENGTH = 512;
     static final Set<Access> RIGHTS = EnumSet.of(Access.LOCAL_WRITE);
 
     /** The cache, filled with one registration per key, and the map with the same keys. */
@@ -62,23 +85,84 @@ public class AcquireHitBenchmark {
         }
     }
 
-    /** Per-thread pseudo-random key choice (xorshift), the same for both benchmarks. */
+    /**
+     * Per-thread pseudo-random key choice (xorshift seeded by the thread's index, as in the C
+     * counterpart), the same for every benchmark; counts operations and CPU time.
+     */
     @State(Scope.Thread)
     public static class Cursor {
-        int x = (int) Thread.currentThread().getId() * 0x9e3779b9 | 1;
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+        int x;
+        /** First key and key mask of this thread's share of the keys, for {@code disjoint}. */
+        int ownBase;
+        int ownMask;
+        long ops;
+        private long cpuAtStart;
+
+        @Setup(Level.Trial)
+        public void seed(ThreadParams thread) {
+            x = (thread.getThreadIndex() + 1) * 0x9e3779b9 | 1;
+            int share = KEYS / Integer.highestOneBit(thread.getThreadCount());
+            ownMask = share - 1;
+            ownBase = thread.getThreadIndex() * share & (KEYS - 1);
+        }
+
+        @Setup(Level.Iteration)
+        public void startIteration() {
+            ops = 0;
+            cpuAtStart = THREADS.getCurrentThreadCpuTime();
+        }
+
+        @TearDown(Level.Iteration)
+        public void endIteration(BenchmarkParams benchmark, IterationParams iteration,
+                ThreadParams thread) {
+            long cpu = THREADS.getCurrentThreadCpuTime() - cpuAtStart;
+            String file = System.getProperty("bench.cpuFile");
+            if (file == null || iteration.getType() != IterationType.MEASUREMENT) {
+                return;
+            }
+            String name = benchmark.getBenchmark();
+            String line = name.substring(name.lastIndexOf('.') + 1) + " "
+                    + thread.getThreadCount() + " " + ops + " " + cpu + "\n";
+            synchronized (Cursor.class) {
+                try {
+                    Files.write(Path.of(file), line.getBytes(StandardCharsets.US_ASCII),
+                            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
 
         int next() {
+            ops++;
             x ^= x << 13;
             x ^= x >>> 17;
             x ^= x << 5;
             return x & (KEYS - 1);
+        }
+
+        /** A key of this thread's own share: threads never touch each other's entries. */
+        int nextOwn() {
+            return ownBase + (next() & ownMask);
         }
     }
 
     @Benchmark
     public int cacheAcquireReleaseHit(Shared s, Cursor c) throws RegistrationException {
         int i = c.next();
-        RegistrationHandle h = s.cache.acquire(s.addresses[i] + 128, 512, RIGHTS);
+        RegistrationHandle h = s.cache.acquire(s.addresses[i] + OFFSET, LENGTH, RIGHTS);
+        int lkey = h.lkey();
+        h.close();
+        return lkey;
+    }
+
+    /** The hit again, each thread on its own registrations (scaling without shared entries). */
+    @Benchmark
+    public int cacheHitDisjoint(Shared s, Cursor c) throws RegistrationException {
+        int i = c.nextOwn();
+        RegistrationHandle h = s.cache.acquire(s.addresses[i] + OFFSET, LENGTH, RIGHTS);
         int lkey = h.lkey();
         h.close();
         return lkey;

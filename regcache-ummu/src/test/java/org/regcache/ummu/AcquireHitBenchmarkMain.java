@@ -1,6 +1,14 @@
 package org.regcache.ummu;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -9,52 +17,175 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs {@link AcquireHitBenchmark} with 1 and 2 threads and prints the ratio of a cache hit
- * (acquire + release) to a ConcurrentHashMap.get (goal: at most 1.5), and where the floor set
- * by the contract's atomics ({@link ReferenceCountFloor}) lies between them. Started by
- * {@code mvn -B -q -pl regcache-api,regcache-ummu -am -Pbench -DskipTests verify}; the system
- * properties bench.forks, bench.warmups, bench.iterations and bench.seconds shorten or lengthen
- * the run. Two forks by default: on a shared machine one JVM's code layout and the load during
- * its run move the 2-thread figure by tens of percent.
+ * Runs {@link AcquireHitBenchmark} and its C counterpart (UCX's rcache, {@code
+ * src/test/c/ucx_rcache_hit.c}, built by the bench profile) with 1 and 2 threads, interleaved
+ * in the same run (C, then one JMH fork, for each thread count, {@code bench.forks} rounds), and
+ * prints one table: our hit, UCX's hit, their ratio (goal at most 1), the contract floor
+ * ({@link ReferenceCountFloor}; goal: hit at most 2x it), ConcurrentHashMap.get, and the
+ * scaling of hits on disjoint registrations from 1 to 2 threads (goal at least 1.6x). The
+ * figures are CPU time per operation (each thread's own CPU time over the operations it ran),
+ * which the load of a shared machine does not inflate; JMH's wall-clock scores follow for
+ * context, with the load average.
+ *
+ * <p>Started by {@code mvn -B -q -pl regcache-api,regcache-ummu -am -Pbench -DskipTests
+ * verify}; the system properties bench.forks, bench.warmups, bench.iterations and
+ * bench.seconds shorten or lengthen the run, bench.ucx names the C binary.
  */
 public final class AcquireHitBenchmarkMain {
+    private static final String HIT = "cacheAcquireReleaseHit";
+    private static final String DISJOINT = "cacheHitDisjoint";
+    private static final String FLOOR = "referenceCountFloor";
+    private static final String MAP = "concurrentHashMapGet";
+    private static final String UCX = "ucx";
+    private static final int[] THREADS = {1, 2};
+
     private AcquireHitBenchmarkMain() {
     }
 
-    public static void main(String[] args) throws RunnerException {
-        int forks = Integer.getInteger("bench.forks", 2);
+    public static void main(String[] args) throws RunnerException, IOException,
+            InterruptedException {
+        int rounds = Integer.getInteger("bench.forks", 2);
         int warmups = Integer.getInteger("bench.warmups", 3);
         int iterations = Integer.getInteger("bench.iterations", 5);
         int seconds = Integer.getInteger("bench.seconds", 1);
-        StringBuilder summary = new StringBuilder();
-        for (int threads : new int[] {1, 2}) {
-            Options options = new OptionsBuilder()
-                    .include(AcquireHitBenchmark.class.getName() + "\\.")
-                    .threads(threads)
-                    .forks(forks)
-                    .warmupIterations(warmups)
-                    .warmupTime(TimeValue.seconds(seconds))
-                    .measurementIterations(iterations)
-                    .measurementTime(TimeValue.seconds(seconds))
-                    .build();
-            Collection<RunResult> results = new Runner(options).run();
-            double hit = score(results, "cacheAcquireReleaseHit");
-            double map = score(results, "concurrentHashMapGet");
-            double floor = score(results, "referenceCountFloor");
-            summary.append(String.format("threads=%d  hit=%.1f ns/op  map.get=%.1f ns/op"
-                    + "  ratio=%.2f (goal <= 1.5)  contract floor=%.1f ns/op (%.2f x map.get;"
-                    + " hit = %.2f x floor)%n", threads, hit, map, hit / map, floor,
-                    floor / map, hit / floor));
+        String ucx = System.getProperty("bench.ucx", "target/ucx_rcache_hit");
+        Path cpuFile = Files.createTempFile("acquire-hit-cpu", ".txt");
+        String loadBefore = loadAverage();
+        // ops and CPU nanoseconds by benchmark and thread count, over every round
+        Map<String, long[]> cpu = new HashMap<>();
+        Map<String, List<Double>> wall = new HashMap<>();
+        try {
+            for (int round = 0; round < rounds; round++) {
+                for (int threads : THREADS) {
+                    add(cpu, key(UCX, threads), runUcx(ucx, threads, warmups, iterations,
+                            seconds));
+                    Options options = new OptionsBuilder()
+                            .include(AcquireHitBenchmark.class.getName() + "\\.")
+                            .threads(threads)
+                            .forks(1)
+                            .jvmArgsAppend("-Dbench.cpuFile=" + cpuFile)
+                            .warmupIterations(warmups)
+                            .warmupTime(TimeValue.seconds(seconds))
+                            .measurementIterations(iterations)
+                            .measurementTime(TimeValue.seconds(seconds))
+                            .build();
+                    for (RunResult r : new Runner(options).run()) {
+                        String name = r.getParams().getBenchmark();
+                        wall.computeIfAbsent(key(name.substring(name.lastIndexOf('.') + 1),
+                                threads), k -> new ArrayList<>())
+                                .add(r.getPrimaryResult().getScore());
+                    }
+                }
+            }
+            for (String line : Files.readAllLines(cpuFile, StandardCharsets.US_ASCII)) {
+                String[] f = line.trim().split(" ");
+                add(cpu, key(f[0], Integer.parseInt(f[1])),
+                        new long[] {Long.parseLong(f[2]), Long.parseLong(f[3])});
+            }
+        } finally {
+            Files.deleteIfExists(cpuFile);
         }
-        System.out.print(summary);
+        System.out.print(HitTable.render(cpu, wall, loadBefore, loadAverage()));
     }
 
-    private static double score(Collection<RunResult> results, String method) {
-        for (RunResult r : results) {
-            if (r.getParams().getBenchmark().endsWith("." + method)) {
-                return r.getPrimaryResult().getScore();
+    /** Runs the C benchmark; its ops and CPU nanoseconds summed over its threads. */
+    private static long[] runUcx(String binary, int threads, int warmups, int iterations,
+            int seconds) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(binary, String.valueOf(threads), String.valueOf(warmups),
+                String.valueOf(iterations), String.valueOf(seconds * 1000))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(binary + " failed (exit " + p.exitValue() + "): "
+                    + out);
+        }
+        long ops = -1;
+        long cpuNanos = -1;
+        for (String field : out.trim().split("\\s+")) {
+            if (field.startsWith("ops=")) {
+                ops = Long.parseLong(field.substring(4));
+            } else if (field.startsWith("cpu_ns=")) {
+                cpuNanos = Long.parseLong(field.substring(7));
             }
         }
-        throw new IllegalStateException("no result for " + method);
+        if (ops <= 0 || cpuNanos <= 0) {
+            throw new IllegalStateException(binary + " printed no figures: " + out);
+        }
+        System.out.print(out);
+        return new long[] {ops, cpuNanos};
+    }
+
+    static String key(String benchmark, int threads) {
+        return benchmark + "/" + threads;
+    }
+
+    private static void add(Map<String, long[]> sums, String key, long[] opsAndNanos) {
+        long[] sum = sums.computeIfAbsent(key, k -> new long[2]);
+        sum[0] += opsAndNanos[0];
+        sum[1] += opsAndNanos[1];
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** The summary table. */
+    static final class HitTable {
+        private HitTable() {
+        }
+
+        static String render(Map<String, long[]> cpu, Map<String, List<Double>> wall,
+                String loadBefore, String loadAfter) {
+            StringBuilder b = new StringBuilder();
+            b.append(String.format("%nregcache hit vs UCX rcache hit, CPU time per operation"
+                    + " (load average %s at start, %s at end; %d cores)%n", loadBefore,
+                    loadAfter, Runtime.getRuntime().availableProcessors()));
+            b.append(String.format("%-8s %10s %10s %12s %10s %13s %10s%n", "threads", "hit",
+                    "UCX hit", "hit/UCX", "floor", "hit/floor", "map.get"));
+            for (int threads : THREADS) {
+                double hit = perOp(cpu, key(HIT, threads));
+                double ucx = perOp(cpu, key(UCX, threads));
+                double floor = perOp(cpu, key(FLOOR, threads));
+                double map = perOp(cpu, key(MAP, threads));
+                b.append(String.format("%-8d %7.1f ns %7.1f ns %6.2f (<= 1) %7.1f ns %7.2f (<= 2)"
+                        + " %7.1f ns%n", threads, hit, ucx, hit / ucx, floor, hit / floor, map));
+            }
+            double one = perOp(cpu, key(DISJOINT, 1));
+            double two = perOp(cpu, key(DISJOINT, 2));
+            double wallOne = mean(wall.get(key(DISJOINT, 1)));
+            double wallTwo = mean(wall.get(key(DISJOINT, 2)));
+            b.append(String.format("hits on disjoint registrations: %.1f ns/op with 1 thread,"
+                    + " %.1f with 2: throughput 2 threads / 1 thread = %.2f (goal >= 1.6);"
+                    + " by wall clock %.2f%n", one, two, 2 * one / two, 2 * wallOne / wallTwo));
+            b.append("JMH wall-clock scores (mean of rounds), for context:");
+            for (String name : new String[] {HIT, DISJOINT, FLOOR, MAP}) {
+                for (int threads : THREADS) {
+                    b.append(String.format(" %s/%d=%.1f", name, threads,
+                            mean(wall.get(key(name, threads)))));
+                }
+            }
+            b.append(String.format(" ns/op%n"));
+            return b.toString();
+        }
+
+        private static double perOp(Map<String, long[]> cpu, String key) {
+            long[] sum = cpu.get(key);
+            if (sum == null || sum[0] == 0) {
+                return Double.NaN;
+            }
+            return (double) sum[1] / sum[0];
+        }
+
+        private static double mean(List<Double> values) {
+            if (values == null || values.isEmpty()) {
+                return Double.NaN;
+            }
+            return values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        }
     }
 }

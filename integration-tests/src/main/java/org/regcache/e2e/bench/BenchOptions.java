@@ -11,8 +11,10 @@ import org.regcache.e2e.workload.ByteSizes;
  * @param millis  minimum length of one measured block
  * @param repeats measured blocks per figure (the median is reported)
  * @param address IPv4 address of the RDMA device
+ * @param missSamples timed misses (and as many regMr + deregMr) per size, median reported
  */
-public record BenchOptions(List<Long> sizes, long millis, int repeats, String address) {
+public record BenchOptions(List<Long> sizes, long millis, int repeats, String address,
+        int missSamples) {
 
     /** The usage text. */
     public static final String USAGE = String.join("\n",
@@ -20,7 +22,8 @@ public record BenchOptions(List<Long> sizes, long millis, int repeats, String ad
             "  --sizes LIST   buffer sizes (default 4k,64k,1m,16m)",
             "  --millis N     minimum length of a measured block (default 500)",
             "  --repeats N    measured blocks per figure, median reported (default 5)",
-            "  --ip ADDRESS   IPv4 address of the RDMA device (default $RXE_IP)");
+            "  --ip ADDRESS   IPv4 address of the RDMA device (default $RXE_IP)",
+            "  --miss-samples N  timed misses per size, median reported (default 21)");
 
     /** Largest buffer: DiSNI registers at most 2^31 - 1 bytes. */
     public static final long MAX_SIZE = 1L << 30;
@@ -34,6 +37,7 @@ public record BenchOptions(List<Long> sizes, long millis, int repeats, String ad
         List<Long> sizes = List.of(4L << 10, 64L << 10, 1L << 20, 16L << 20);
         long millis = 500;
         int repeats = 5;
+        int missSamples = 21;
         String address = System.getenv("RXE_IP");
         for (int i = 0; i < args.length; i += 2) {
             String option = args[i];
@@ -58,6 +62,9 @@ public record BenchOptions(List<Long> sizes, long millis, int repeats, String ad
                 case "--repeats":
                     repeats = Math.toIntExact(Math.min(positive(option, value), 1000));
                     break;
+                case "--miss-samples":
+                    missSamples = Math.toIntExact(Math.min(positive(option, value), 10_000));
+                    break;
                 case "--ip":
                     address = value;
                     break;
@@ -69,7 +76,7 @@ public record BenchOptions(List<Long> sizes, long millis, int repeats, String ad
             throw new IllegalArgumentException("no RDMA device address: give --ip or set RXE_IP"
                     + " (integration-tests/vm/run-in-guest sets it)");
         }
-        return new BenchOptions(List.copyOf(sizes), millis, repeats, address);
+        return new BenchOptions(List.copyOf(sizes), millis, repeats, address, missSamples);
     }
 
     private static long positive(String option, String value) {

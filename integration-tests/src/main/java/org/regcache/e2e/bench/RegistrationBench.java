@@ -29,7 +29,9 @@ import org.regcache.verbs.DisniProtectionDomain;
  * every use against an acquire + release of the regcache kept by /dev/ummunotify (a hit with
  * the counter check), and, for context, an RDMA WRITE of the buffer over the same device.
  * Prints a table of absolute times and ratios and a closing line; the goal is a ratio of at
- * least 100 at 1 MiB.
+ * least 100 at 1 MiB. Then the miss after an invalidation ({@link MissBench}) against regMr +
+ * deregMr of the same freshly mapped buffer, with its own table and closing line (goal: a
+ * miss at most 1.2 times regMr + deregMr at every size).
  *
  * <pre>
  * usage: RegistrationBench [--sizes 4k,64k,1m,16m] [--millis 500] [--repeats 5] [--ip A]
@@ -38,6 +40,7 @@ import org.regcache.verbs.DisniProtectionDomain;
 public final class RegistrationBench {
     private static final long GOAL_SIZE = 1 << 20;
     private static final double GOAL_RATIO = 100;
+    private static final double MISS_GOAL_RATIO = 1.2;
 
     private RegistrationBench() {
     }
@@ -71,6 +74,7 @@ public final class RegistrationBench {
                 + " DiSNI regMr+deregMr vs a cached acquire+release (/dev/ummunotify);"
                 + " median of " + options.repeats() + " blocks of " + options.millis() + " ms");
         List<BenchRow> rows = new ArrayList<>();
+        List<MissRow> missRows = new ArrayList<>();
         CacheStats stats;
         try (DisniProtectionDomain domain = DisniProtectionDomain.open(address);
                 RegistrationCache cache = CacheMode.UMMUNOTIFY.open(domain.registrar(),
@@ -97,6 +101,12 @@ public final class RegistrationBench {
                 buffers.values().forEach(BufferPool::close);
             }
             stats = cache.stats();
+            // After the hit buffers are gone: no eviction for capacity inside a timed miss.
+            for (long size : options.sizes()) {
+                missRows.add(MissBench.measure(domain.pd(), cache, pageAligned(size),
+                        options.missSamples()));
+                out.println("  miss " + ByteSizes.format(size) + ": done");
+            }
         }
         out.println();
         BenchTable.render(rows).forEach(out::println);
@@ -104,7 +114,12 @@ public final class RegistrationBench {
                 + " (each a registration), %,d invalidations received from /dev/ummunotify",
                 stats.hits(), stats.misses(), stats.invalidationsReceived()));
         out.println();
+        out.println("the miss after an invalidation, median of " + options.missSamples()
+                + " each (both on a buffer just mapped again and written):");
+        MissTable.render(missRows).forEach(out::println);
+        out.println();
         out.println(BenchTable.summary(rows, GOAL_SIZE, GOAL_RATIO));
+        out.println(MissTable.summary(missRows, MISS_GOAL_RATIO));
     }
 
     /**

@@ -1,0 +1,62 @@
+package org.regcache.e2e.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.regcache.e2e.workload.ByteSizes;
+
+/** The miss table: per buffer size, regMr + deregMr beside a miss, and their ratio. */
+public final class MissTable {
+    private static final String[] HEADERS = {"buffer", "DiSNI regMr+deregMr",
+        "miss after munmap+mmap", "miss / regMr+deregMr"};
+
+    private MissTable() {
+    }
+
+    /** The lines of the table, header first. */
+    public static List<String> render(List<MissRow> rows) {
+        List<String[]> cells = new ArrayList<>();
+        cells.add(HEADERS);
+        for (MissRow row : rows) {
+            cells.add(new String[] {
+                ByteSizes.format(row.size()),
+                BenchRow.formatNanos(row.registerNanos()),
+                BenchRow.formatNanos(row.missNanos()),
+                String.format(Locale.ROOT, "%.2f", row.ratio()),
+            });
+        }
+        int[] widths = new int[HEADERS.length];
+        for (String[] line : cells) {
+            for (int i = 0; i < line.length; i++) {
+                widths[i] = Math.max(widths[i], line[i].length());
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        for (String[] line : cells) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < line.length; i++) {
+                String format = i == 0 ? "%-" + widths[i] + "s" : "  %" + widths[i] + "s";
+                b.append(String.format(Locale.ROOT, format, line[i]));
+            }
+            lines.add(b.toString());
+        }
+        return lines;
+    }
+
+    /**
+     * The closing line: every ratio and whether every size met the goal, e.g. "bench: miss vs
+     * regMr+deregMr: 4 KiB 1.05, 16 MiB 1.01; goal <= 1.2 at every size: met".
+     */
+    public static String summary(List<MissRow> rows, double goalRatio) {
+        List<String> parts = new ArrayList<>();
+        boolean met = !rows.isEmpty();
+        for (MissRow row : rows) {
+            parts.add(String.format(Locale.ROOT, "%s %.2f", ByteSizes.format(row.size()),
+                    row.ratio()));
+            met &= row.ratio() <= goalRatio;
+        }
+        return String.format(Locale.ROOT, "bench: miss vs regMr+deregMr: %s; goal <= %.1f at"
+                + " every size: %s", String.join(", ", parts), goalRatio,
+                rows.isEmpty() ? "not measured" : met ? "met" : "NOT met");
+    }
+}

@@ -4,7 +4,6 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
-import com.sun.jna.ptr.LongByReference;
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.regcache.api.RegistrationException;
@@ -26,6 +25,15 @@ import org.regcache.api.RegistrationException;
 final class NativeUmmunotifyDevice implements UmmunotifyDevice {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final int CLOSED = 1 << 31;
+    /**
+     * Per thread, the native argument of REGISTER_REGION and UNREGISTER_REGION (32 bytes,
+     * {@code struct ummunotify_register_ioctl}, whose first 8 bytes also serve as UNREGISTER's
+     * cookie). Every miss registers and a later unlink unregisters: no JNA {@code Structure}
+     * (reflective field writes) nor {@code LongByReference} (native memory with a Cleaner) is
+     * built per call.
+     */
+    private static final ThreadLocal<Memory> ARGUMENT =
+            ThreadLocal.withInitial(() -> new Memory(RegisterRegionStruct.SIZE));
 
     private final String path;
     private final NativeFile file;
@@ -144,9 +152,9 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
     public void register(long start, long end, long cookie) throws RegistrationException {
         enter();
         try {
-            RegisterRegionStruct request = new RegisterRegionStruct(start, end, cookie);
-            request.write();
-            LibC.ioctl(file.fd, UmmunotifyAbi.REGISTER_REGION, request.getPointer());
+            Memory request = ARGUMENT.get();
+            RegisterRegionStruct.write(request, start, end, cookie);
+            LibC.ioctl(file.fd, UmmunotifyAbi.REGISTER_REGION, request);
         } catch (LastErrorException e) {
             int errno = e.getErrorCode();
             String remedy;
@@ -176,8 +184,9 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
     public boolean unregister(long cookie) {
         enter();
         try {
-            LongByReference argument = new LongByReference(cookie);
-            LibC.ioctl(file.fd, UmmunotifyAbi.UNREGISTER_REGION, argument.getPointer());
+            Memory argument = ARGUMENT.get();
+            argument.setLong(0, cookie);
+            LibC.ioctl(file.fd, UmmunotifyAbi.UNREGISTER_REGION, argument);
             return true;
         } catch (LastErrorException e) {
             if (e.getErrorCode() == LibC.EINVAL) {

@@ -9,7 +9,7 @@ final class UmmunotifyAbi {
     static final char MAGIC = 'U';
 
     /** Size of {@code struct ummunotify_register_ioctl} (32). */
-    static final int REGISTER_SIZE = new RegisterRegionStruct().size();
+    static final int REGISTER_SIZE = RegisterRegionStruct.SIZE;
     /** Size of {@code struct ummunotify_event} (32). */
     static final int EVENT_SIZE;
     static final int EVENT_TYPE_OFFSET;

@@ -28,10 +28,8 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
-#include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
-#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -39,6 +37,7 @@
 
 #include <linux/ummunotify.h>
 
+#include "cookie_table.h"
 #include "range_index.h"
 
 static unsigned int max_regions = 1U << 20;
@@ -55,22 +54,10 @@ MODULE_PARM_DESC(max_regions,
 /* Events copied to user space per round trip of the queue lock in read(). */
 #define UMMUNOTIFY_READ_BATCH	128
 
-/*
- * The cookie hash table starts with 2^MIN_BITS buckets and doubles when it
- * holds as many registrations as buckets, up to 2^MAX_BITS buckets (past
- * that, chains grow).  While it doubles, each REGISTER and UNREGISTER moves
- * REHASH_STEP buckets of the old table, so no call pays for the whole move.
- */
-#define UMMUNOTIFY_COOKIE_MIN_BITS	4
-#define UMMUNOTIFY_COOKIE_MAX_BITS	28
-#define UMMUNOTIFY_COOKIE_REHASH_STEP	2
-
 /**
  * struct ummunotify_reg - one registered range
  * @range: the range [start, last] (last inclusive), in &ummunotify_file.regs
- * @cookie_node: node in a bucket of the file's cookie hash table
- * @cookie: the user's cookie
- * @cookie_hash: keyed hash of @cookie, which picks the bucket
+ * @key: the user's cookie, in &ummunotify_file.cookies
  * @list: entry in &ummunotify_file.invalid_list while an event is queued;
  *	empty otherwise
  * @hint: the queued event was caused by a single invalidation
@@ -81,26 +68,11 @@ MODULE_PARM_DESC(max_regions,
  */
 struct ummunotify_reg {
 	struct ridx_entry	range;
-	struct hlist_node	cookie_node;
-	u64			cookie;
-	u32			cookie_hash;
+	struct ctab_entry	key;
 	struct list_head	list;
 	bool			hint;
 	unsigned long		hint_start;
 	unsigned long		hint_end;
-};
-
-/**
- * struct ummunotify_cookie_table - one table of registrations by cookie
- * @buckets: 1 << @bits chains of &ummunotify_reg.cookie_node, or NULL
- * @bits: log2 of the number of buckets
- *
- * Allocated with GFP_KERNEL_ACCOUNT outside any lock, by REGISTER; read and
- * changed under &ummunotify_file.wqh.lock like the rest of the file's state.
- */
-struct ummunotify_cookie_table {
-	struct hlist_head	*buckets;
-	unsigned int		bits;
 };
 
 /**
@@ -112,13 +84,9 @@ struct ummunotify_cookie_table {
  * @counter: the generation counter at offset 0 of @counter_page
  * @wqh: readers wait here; @wqh.lock protects all fields below it
  * @regs: registrations by address range
- * @cookies: the same registrations by cookie; new ones go here
- * @old_cookies: while @cookies is a doubled table being filled, the table it
- *	replaces; its buckets below @rehash_next are already empty.  Buckets
- *	are NULL when not resizing.
- * @rehash_next: the next bucket of @old_cookies to move into @cookies
- * @hash_key: random key of the cookie hash, so that no caller can aim a
- *	whole table at one bucket
+ * @cookies: the same registrations by cookie (cookie_table.c); its
+ *	buckets are allocated with GFP_KERNEL_ACCOUNT by REGISTER before it
+ *	takes the lock
  * @invalid_list: registrations with a queued event, oldest first
  * @nr_regions: number of registrations
  * @nr_queued: length of @invalid_list
@@ -155,10 +123,7 @@ struct ummunotify_file {
 
 	wait_queue_head_t	wqh;
 	struct ridx		regs;
-	struct ummunotify_cookie_table cookies;
-	struct ummunotify_cookie_table old_cookies;
-	unsigned int		rehash_next;
-	hsiphash_key_t		hash_key;
+	struct ctab		cookies;
 	struct list_head	invalid_list;
 	unsigned int		nr_regions;
 	unsigned int		nr_queued;
@@ -173,143 +138,6 @@ struct ummunotify_file {
 };
 
 static struct kmem_cache *ummunotify_reg_cache;
-
-static u32 cookie_hash(const struct ummunotify_file *priv, u64 cookie)
-{
-	return hsiphash_2u32(lower_32_bits(cookie), upper_32_bits(cookie),
-			     &priv->hash_key);
-}
-
-static struct hlist_head *
-cookie_table_bucket(const struct ummunotify_cookie_table *table, u32 hash)
-{
-	return &table->buckets[hash & (BIT(table->bits) - 1)];
-}
-
-/*
- * The chain that holds, or would hold, a cookie with this hash: in the old
- * table while resizing if its bucket there was not moved yet.  The caller
- * has made sure that a table exists.
- */
-static struct hlist_head *cookie_chain(struct ummunotify_file *priv, u32 hash)
-{
-	const struct ummunotify_cookie_table *old = &priv->old_cookies;
-
-	lockdep_assert_held(&priv->wqh.lock);
-	if (old->buckets && (hash & (BIT(old->bits) - 1)) >= priv->rehash_next)
-		return cookie_table_bucket(old, hash);
-	return cookie_table_bucket(&priv->cookies, hash);
-}
-
-static struct ummunotify_reg *cookie_chain_find(struct hlist_head *chain,
-						u64 cookie)
-{
-	struct ummunotify_reg *reg;
-
-	hlist_for_each_entry(reg, chain, cookie_node)
-		if (reg->cookie == cookie)
-			return reg;
-	return NULL;
-}
-
-static struct ummunotify_reg *cookie_find(struct ummunotify_file *priv,
-					  u64 cookie)
-{
-	lockdep_assert_held(&priv->wqh.lock);
-	if (!priv->cookies.buckets)
-		return NULL;
-	return cookie_chain_find(cookie_chain(priv, cookie_hash(priv, cookie)),
-				 cookie);
-}
-
-/*
- * Adds @new, whose cookie_hash is set, unless its cookie is in use (then
- * returns false).  The caller has made sure that a table exists.
- */
-static bool cookie_insert(struct ummunotify_file *priv,
-			  struct ummunotify_reg *new)
-{
-	struct hlist_head *chain = cookie_chain(priv, new->cookie_hash);
-
-	if (cookie_chain_find(chain, new->cookie))
-		return false;
-	hlist_add_head(&new->cookie_node, chain);
-	return true;
-}
-
-/*
- * Whether one more registration calls for a doubled table, and of how many
- * bits.  Without the lock it is a hint, checked again under the lock by
- * cookie_table_install().
- */
-static unsigned int cookie_table_wanted_bits(struct ummunotify_file *priv)
-{
-	unsigned int bits = READ_ONCE(priv->cookies.bits);
-
-	if (!READ_ONCE(priv->cookies.buckets))
-		return UMMUNOTIFY_COOKIE_MIN_BITS;
-	if (READ_ONCE(priv->old_cookies.buckets) ||
-	    bits >= UMMUNOTIFY_COOKIE_MAX_BITS ||
-	    READ_ONCE(priv->nr_regions) < BIT(bits))
-		return 0;
-	return bits + 1;
-}
-
-/*
- * Makes @buckets, of 1 << @bits empty chains, the table new registrations
- * go to, if the table still wants those bits.  Returns whether it did; the
- * caller frees them otherwise.
- */
-static bool cookie_table_install(struct ummunotify_file *priv,
-				 struct hlist_head *buckets, unsigned int bits)
-{
-	lockdep_assert_held(&priv->wqh.lock);
-	if (cookie_table_wanted_bits(priv) != bits)
-		return false;
-	if (priv->cookies.buckets) {
-		priv->old_cookies = priv->cookies;
-		priv->rehash_next = 0;
-	}
-	priv->cookies.buckets = buckets;
-	priv->cookies.bits = bits;
-	return true;
-}
-
-/*
- * Moves up to UMMUNOTIFY_COOKIE_REHASH_STEP buckets of the old table into
- * the new one.  Returns the old table's buckets once it is empty, for the
- * caller to free after dropping the lock; NULL otherwise.
- */
-static struct hlist_head *cookie_rehash_step(struct ummunotify_file *priv)
-{
-	struct ummunotify_cookie_table *old = &priv->old_cookies;
-	struct hlist_head *emptied;
-	unsigned int n;
-
-	lockdep_assert_held(&priv->wqh.lock);
-	if (!old->buckets)
-		return NULL;
-	for (n = 0; n < UMMUNOTIFY_COOKIE_REHASH_STEP; n++) {
-		struct hlist_head *head = &old->buckets[priv->rehash_next];
-		struct ummunotify_reg *reg;
-		struct hlist_node *tmp;
-
-		hlist_for_each_entry_safe(reg, tmp, head, cookie_node) {
-			hlist_del(&reg->cookie_node);
-			hlist_add_head(&reg->cookie_node,
-				       cookie_table_bucket(&priv->cookies,
-							   reg->cookie_hash));
-		}
-		if (++priv->rehash_next == BIT(old->bits))
-			break;
-	}
-	if (priv->rehash_next < BIT(old->bits))
-		return NULL;
-	emptied = old->buckets;
-	old->buckets = NULL;
-	old->bits = 0;
-	return emptied;
-}
 
 static bool ummunotify_readable(struct ummunotify_file *priv)
 {
@@ -535,7 +363,7 @@ static void ummunotify_fill_batch(struct ummunotify_file *priv,
 			ev->hint_start = reg->range.start;
 			ev->hint_end = (u64)reg->range.last + 1;
 		}
-		ev->user_cookie_counter = reg->cookie;
+		ev->user_cookie_counter = reg->key.cookie;
 		batch->reg[batch->n++] = reg;
 	}
 }
@@ -697,15 +525,71 @@ static long ummunotify_exchange_features(struct ummunotify_file *priv,
 	return put_user(agreed, arg);
 }
 
+/**
+ * enum ummunotify_add_outcome - what became of a new registration
+ * @UMMUNOTIFY_ADDED: registered
+ * @UMMUNOTIFY_ADDED_HIT: registered, and hit by an invalidation in
+ *	progress: send SIGIO
+ * @UMMUNOTIFY_ADD_NEED_NODES: a concurrent REGISTER took the spare index
+ *	nodes: allocate more and try again
+ * @UMMUNOTIFY_ADD_FULL: the file has max_regions registrations
+ * @UMMUNOTIFY_ADD_COOKIE_IN_USE: another registration has the cookie
+ * @UMMUNOTIFY_ADD_NO_MEMORY: index nodes or the first cookie table could
+ *	not be allocated
+ */
+enum ummunotify_add_outcome {
+	UMMUNOTIFY_ADDED,
+	UMMUNOTIFY_ADDED_HIT,
+	UMMUNOTIFY_ADD_NEED_NODES,
+	UMMUNOTIFY_ADD_FULL,
+	UMMUNOTIFY_ADD_COOKIE_IN_USE,
+	UMMUNOTIFY_ADD_NO_MEMORY,
+};
+
+/*
+ * Adds @reg, given the index nodes in the reserve and, in *@buckets if not
+ * NULL, a bigger cookie table of @bits (*@buckets is set to NULL if the
+ * table took it).  Old cookie buckets emptied meanwhile are left in
+ * *@emptied.  Both are the caller's to free after dropping the lock.
+ */
+static enum ummunotify_add_outcome
+ummunotify_add_locked(struct ummunotify_file *priv, struct ummunotify_reg *reg,
+		      struct hlist_head **buckets, unsigned int bits,
+		      struct hlist_head **emptied)
+{
+	int ret;
+
+	lockdep_assert_held(&priv->wqh.lock);
+	if (ridx_nodes_wanted(&priv->regs))
+		return UMMUNOTIFY_ADD_NEED_NODES;
+	if (priv->nr_regions >= READ_ONCE(max_regions))
+		return UMMUNOTIFY_ADD_FULL;
+
+	if (*buckets && ctab_install(&priv->cookies, *buckets, bits))
+		*buckets = NULL;
+	*emptied = ctab_rehash_step(&priv->cookies);
+	ret = ctab_insert(&priv->cookies, &reg->key);
+	if (ret == -EEXIST)
+		return UMMUNOTIFY_ADD_COOKIE_IN_USE;
+	if (ret)
+		return UMMUNOTIFY_ADD_NO_MEMORY;
+
+	ridx_insert(&priv->regs, &reg->range);
+	priv->nr_regions++;
+	if (ummunotify_hit_by_active(priv, reg))
+		return UMMUNOTIFY_ADDED_HIT;
+	return UMMUNOTIFY_ADDED;
+}
+
 static long ummunotify_register_region(struct ummunotify_file *priv,
 				       void __user *arg)
 {
 	struct ummunotify_register_ioctl parm;
 	struct hlist_head *buckets = NULL, *emptied = NULL;
+	enum ummunotify_add_outcome outcome;
 	struct ummunotify_reg *reg;
 	struct ridx_node *nodes;
 	unsigned int bits, wanted;
-	bool hit = false;
 	long ret;
 
 	if (copy_from_user(&parm, arg, sizeof(parm)))
@@ -720,8 +604,7 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 		return -ENOMEM;
 	reg->range.start = parm.start;
 	reg->range.last = parm.end - 1;
-	reg->cookie = parm.user_cookie;
-	reg->cookie_hash = cookie_hash(priv, parm.user_cookie);
+	ctab_entry_init(&priv->cookies, &reg->key, parm.user_cookie);
 	INIT_LIST_HEAD(&reg->list);
 
 	/*
@@ -729,10 +612,9 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 	 * first one is a must: without a new one the current table just gets
 	 * longer chains.
 	 */
-	bits = cookie_table_wanted_bits(priv);
+	bits = ctab_bits_wanted(&priv->cookies);
 	if (bits)
-		buckets = kvcalloc(BIT(bits), sizeof(*buckets),
-				   GFP_KERNEL_ACCOUNT);
+		buckets = ctab_alloc_buckets(bits, GFP_KERNEL_ACCOUNT);
 
 	do {
 		/* The index nodes the insertion may need, likewise. */
@@ -741,7 +623,7 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 		if (wanted) {
 			nodes = ridx_alloc_nodes(wanted, GFP_KERNEL_ACCOUNT);
 			if (!nodes) {
-				ret = -ENOMEM;
+				outcome = UMMUNOTIFY_ADD_NO_MEMORY;
 				break;
 			}
 		}
@@ -749,35 +631,30 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 		spin_lock(&priv->wqh.lock);
 		priv->used = true;
 		ridx_add_spares(&priv->regs, nodes);
-		if (ridx_nodes_wanted(&priv->regs)) {
-			/* Taken by a concurrent registration: more. */
-			ret = -EAGAIN;
-		} else if (priv->nr_regions >= READ_ONCE(max_regions)) {
-			ret = -ENOSPC;
-		} else {
-			if (buckets && cookie_table_install(priv, buckets, bits))
-				buckets = NULL;
-			emptied = cookie_rehash_step(priv);
-			if (!priv->cookies.buckets) {
-				ret = -ENOMEM;
-			} else if (!cookie_insert(priv, reg)) {
-				ret = -EINVAL;
-			} else {
-				ridx_insert(&priv->regs, &reg->range);
-				priv->nr_regions++;
-				hit = ummunotify_hit_by_active(priv, reg);
-				ret = 0;
-			}
-		}
+		outcome = ummunotify_add_locked(priv, reg, &buckets, bits,
+						&emptied);
 		spin_unlock(&priv->wqh.lock);
-	} while (ret == -EAGAIN);
+	} while (outcome == UMMUNOTIFY_ADD_NEED_NODES);
 
-	kvfree(buckets);
-	kvfree(emptied);
-	if (ret)
-		kmem_cache_free(ummunotify_reg_cache, reg);
-	else if (hit)
+	ctab_free_buckets(buckets);
+	ctab_free_buckets(emptied);
+	switch (outcome) {
+	case UMMUNOTIFY_ADDED_HIT:
 		ummunotify_signal(priv);
+		fallthrough;
+	case UMMUNOTIFY_ADDED:
+		return 0;
+	case UMMUNOTIFY_ADD_FULL:
+		ret = -ENOSPC;
+		break;
+	case UMMUNOTIFY_ADD_COOKIE_IN_USE:
+		ret = -EINVAL;
+		break;
+	default:
+		ret = -ENOMEM;
+		break;
+	}
+	kmem_cache_free(ummunotify_reg_cache, reg);
 	return ret;
 }
 
@@ -785,8 +662,9 @@ static long ummunotify_unregister_region(struct ummunotify_file *priv,
 					 u64 __user *arg)
 {
 	struct ridx_node *freed = NULL;
+	struct ummunotify_reg *reg = NULL;
 	struct hlist_head *emptied;
-	struct ummunotify_reg *reg;
+	struct ctab_entry *key;
 	u64 cookie;
 
 	if (get_user(cookie, arg))
@@ -796,10 +674,11 @@ static long ummunotify_unregister_region(struct ummunotify_file *priv,
 	mutex_lock(&priv->read_mutex);
 	spin_lock(&priv->wqh.lock);
 	priv->used = true;
-	emptied = cookie_rehash_step(priv);
-	reg = cookie_find(priv, cookie);
-	if (reg) {
-		hlist_del(&reg->cookie_node);
+	emptied = ctab_rehash_step(&priv->cookies);
+	key = ctab_find(&priv->cookies, cookie);
+	if (key) {
+		reg = container_of(key, struct ummunotify_reg, key);
+		ctab_remove(&priv->cookies, key);
 		freed = ridx_remove(&priv->regs, &reg->range);
 		priv->nr_regions--;
 		if (!list_empty(&reg->list)) {
@@ -810,7 +689,7 @@ static long ummunotify_unregister_region(struct ummunotify_file *priv,
 	spin_unlock(&priv->wqh.lock);
 	mutex_unlock(&priv->read_mutex);
 
-	kvfree(emptied);
+	ctab_free_buckets(emptied);
 	ridx_free_nodes(freed);
 	if (!reg)
 		return -EINVAL;
@@ -929,7 +808,7 @@ static int ummunotify_open(struct inode *inode, struct file *filp)
 
 	init_waitqueue_head(&priv->wqh);
 	ridx_init(&priv->regs);
-	get_random_bytes(&priv->hash_key, sizeof(priv->hash_key));
+	ctab_init(&priv->cookies);
 	INIT_LIST_HEAD(&priv->invalid_list);
 	mutex_init(&priv->read_mutex);
 	priv->mm = current->mm;
@@ -966,8 +845,7 @@ static int ummunotify_release(struct inode *inode, struct file *filp)
 	mmu_notifier_unregister(&priv->mn, priv->mm);
 
 	ridx_destroy(&priv->regs, ummunotify_free_reg);
-	kvfree(priv->cookies.buckets);
-	kvfree(priv->old_cookies.buckets);
+	ctab_destroy(&priv->cookies);
 	__free_page(priv->counter_page);
 	mutex_destroy(&priv->read_mutex);
 	kfree(priv);

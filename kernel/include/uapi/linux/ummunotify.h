@@ -56,16 +56,39 @@ struct ummunotify_register_ioctl {
 
 #define UMMUNOTIFY_MAGIC		'U'
 
+/**
+ * enum ummunotify_feature - bits of the UMMUNOTIFY_EXCHANGE_FEATURES mask
+ * @UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES: do not report invalidations after
+ *	which the range still maps the same pages: those the kernel makes
+ *	only to change page protections (mprotect() either way, NUMA
+ *	balancing's scan, the write-protection of a private mapping by
+ *	fork(), userfaultfd write-protection) or to reset soft-dirty bits
+ *	(clear_refs).  Such an invalidation neither moves the counter nor
+ *	queues an event.  Every other invalidation is reported as before,
+ *	including any kind this kernel does not know: unmapping, zapping
+ *	(MADV_DONTNEED, MADV_FREE, MADV_PAGEOUT), mremap(), MAP_FIXED, page
+ *	migration, huge page splits and collapses, KSM, and the copy made
+ *	when a write breaks copy-on-write after fork().  A registration made
+ *	while a skipped invalidation is in progress is not reported for it.
+ *	A protection reduction is not reported either: the pages, and every
+ *	registration pinning them, stay as they were (an RDMA registration
+ *	made before mprotect(PROT_READ) keeps its write access; only a new
+ *	one asking for write access would be refused).
+ */
+enum ummunotify_feature {
+	UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES	= 1 << 0,
+};
+
 /*
  * UMMUNOTIFY_EXCHANGE_FEATURES - negotiate extensions.
  *
- * In: a 32-bit mask of the features user space wishes to use.  Out: the
- * subset the kernel implements; from then on both sides behave as the
- * returned mask says.  Without this call the feature mask is 0.  No
- * feature is defined at present, so the kernel always answers 0.  It must
- * be the first call made on the file descriptor: once any other ioctl,
- * read() or mmap() has been made, or after it has been used once, it
- * fails with EINVAL.
+ * In: a 32-bit mask of the features (enum ummunotify_feature) user space
+ * wishes to use.  Out: the subset the kernel implements; from then on both
+ * sides behave as the returned mask says.  Without this call the feature
+ * mask is 0, which is the 2010 behaviour.  Bits the kernel does not know
+ * are cleared in the answer, not refused.  It must be the first call made
+ * on the file descriptor: once any other ioctl, read() or mmap() has been
+ * made, or after it has been used once, it fails with EINVAL.
  */
 #define UMMUNOTIFY_EXCHANGE_FEATURES	_IOWR(UMMUNOTIFY_MAGIC, 1, __u32)
 

@@ -12,9 +12,10 @@ import org.regcache.e2e.workload.ByteSizes;
  * @param repeats measured blocks per figure (the median is reported)
  * @param address IPv4 address of the RDMA device
  * @param missSamples timed misses (and as many regMr + deregMr) per size, median reported
+ * @param missWarmUp untimed misses (and regMr + deregMr) before the timed ones
  */
 public record BenchOptions(List<Long> sizes, long millis, int repeats, String address,
-        int missSamples) {
+        int missSamples, int missWarmUp) {
 
     /** The usage text. */
     public static final String USAGE = String.join("\n",
@@ -23,7 +24,9 @@ public record BenchOptions(List<Long> sizes, long millis, int repeats, String ad
             "  --millis N     minimum length of a measured block (default 500)",
             "  --repeats N    measured blocks per figure, median reported (default 5)",
             "  --ip ADDRESS   IPv4 address of the RDMA device (default $RXE_IP)",
-            "  --miss-samples N  timed misses per size, median reported (default 21)");
+            "  --miss-samples N  timed misses per size, median reported (default 21)",
+            "  --miss-warmup N   untimed misses first, so the JIT compiled the miss path"
+                    + " (default 3000)");
 
     /** Largest buffer: DiSNI registers at most 2^31 - 1 bytes. */
     public static final long MAX_SIZE = 1L << 30;
@@ -38,6 +41,7 @@ public record BenchOptions(List<Long> sizes, long millis, int repeats, String ad
         long millis = 500;
         int repeats = 5;
         int missSamples = 21;
+        int missWarmUp = 3000;
         String address = System.getenv("RXE_IP");
         for (int i = 0; i < args.length; i += 2) {
             String option = args[i];
@@ -65,6 +69,9 @@ public record BenchOptions(List<Long> sizes, long millis, int repeats, String ad
                 case "--miss-samples":
                     missSamples = Math.toIntExact(Math.min(positive(option, value), 10_000));
                     break;
+                case "--miss-warmup":
+                    missWarmUp = Math.toIntExact(Math.min(positive(option, value), 1_000_000));
+                    break;
                 case "--ip":
                     address = value;
                     break;
@@ -76,7 +83,8 @@ public record BenchOptions(List<Long> sizes, long millis, int repeats, String ad
             throw new IllegalArgumentException("no RDMA device address: give --ip or set RXE_IP"
                     + " (integration-tests/vm/run-in-guest sets it)");
         }
-        return new BenchOptions(List.copyOf(sizes), millis, repeats, address, missSamples);
+        return new BenchOptions(List.copyOf(sizes), millis, repeats, address, missSamples,
+                missWarmUp);
     }
 
     private static long positive(String option, String value) {

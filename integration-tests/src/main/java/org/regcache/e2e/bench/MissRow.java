@@ -1,17 +1,20 @@
 package org.regcache.e2e.bench;
 
 /**
- * The miss figures of one buffer size: the median time of DiSNI's regMr + deregMr of a buffer
- * whose memory was just mapped again, and of a cache acquire + release of the same buffer just
- * after its range was invalidated (munmap + mmap at the same address): the cache drains the
- * INVAL event, unwatches and deregisters the old registration, registers the range again and
- * watches it.
+ * The miss figures of one buffer size: the median time of a munmap + mmap of the buffer at the
+ * same address followed by DiSNI's regMr + deregMr, and of the same munmap + mmap followed by a
+ * cache acquire + release, a miss: the cache drains the INVAL event, unwatches and deregisters
+ * the old registration (freeing the pages the munmap left pinned), registers the range again
+ * and watches it. See {@link MissBench} for why the munmap is timed on both sides.
  *
  * @param size          buffer size in bytes
- * @param registerNanos regMr + deregMr, median nanoseconds
- * @param missNanos     acquire + release after an invalidation, median nanoseconds
+ * @param registerNanos munmap + mmap, regMr + deregMr, median nanoseconds
+ * @param missNanos     munmap + mmap, acquire + release (a miss), median nanoseconds
+ * @param registerOnlyNanos regMr + deregMr alone, median nanoseconds
+ * @param missOnlyNanos acquire + release (a miss) alone, median nanoseconds
  */
-public record MissRow(long size, double registerNanos, double missNanos) {
+public record MissRow(long size, double registerNanos, double missNanos,
+        double registerOnlyNanos, double missOnlyNanos) {
 
     /** What a miss costs in units of regMr + deregMr (goal: at most 1.2). */
     public double ratio() {

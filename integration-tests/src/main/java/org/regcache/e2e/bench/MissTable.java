@@ -7,8 +7,8 @@ import org.regcache.e2e.workload.ByteSizes;
 
 /** The miss table: per buffer size, regMr + deregMr beside a miss, and their ratio. */
 public final class MissTable {
-    private static final String[] HEADERS = {"buffer", "DiSNI regMr+deregMr",
-        "miss after munmap+mmap", "miss / regMr+deregMr"};
+    private static final String[] HEADERS = {"buffer", "remap, regMr+deregMr",
+        "remap, miss", "ratio", "regMr+deregMr alone", "miss alone"};
 
     private MissTable() {
     }
@@ -23,6 +23,8 @@ public final class MissTable {
                 BenchRow.formatNanos(row.registerNanos()),
                 BenchRow.formatNanos(row.missNanos()),
                 String.format(Locale.ROOT, "%.2f", row.ratio()),
+                BenchRow.formatNanos(row.registerOnlyNanos()),
+                BenchRow.formatNanos(row.missOnlyNanos()),
             });
         }
         int[] widths = new int[HEADERS.length];

@@ -102,6 +102,8 @@ public final class RegistrationBench {
             }
             stats = cache.stats();
             // After the hit buffers are gone: no eviction for capacity inside a timed miss.
+            MissBench.warmUp(domain.pd(), cache, options.missWarmUp());
+            out.println("  miss warm-up (" + options.missWarmUp() + " misses): done");
             for (long size : options.sizes()) {
                 missRows.add(MissBench.measure(domain.pd(), cache, pageAligned(size),
                         options.missSamples()));
@@ -115,7 +117,9 @@ public final class RegistrationBench {
                 stats.hits(), stats.misses(), stats.invalidationsReceived()));
         out.println();
         out.println("the miss after an invalidation, median of " + options.missSamples()
-                + " each (both on a buffer just mapped again and written):");
+                + " each: munmap + mmap again (remap) then DiSNI regMr+deregMr, against the"
+                + " same remap then a cached acquire+release (a miss); pages written, untimed,"
+                + " before either:");
         MissTable.render(missRows).forEach(out::println);
         out.println();
         out.println(BenchTable.summary(rows, GOAL_SIZE, GOAL_RATIO));

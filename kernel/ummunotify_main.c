@@ -45,8 +45,8 @@ module_param(max_regions, uint, 0644);
 MODULE_PARM_DESC(max_regions,
 		 "Maximum number of registered ranges per open file (default 1048576, about 150 bytes each)");
 
-/* Feature bits of UMMUNOTIFY_EXCHANGE_FEATURES we implement: none yet. */
-#define UMMUNOTIFY_KNOWN_FEATURES	0U
+/* Feature bits of UMMUNOTIFY_EXCHANGE_FEATURES we implement. */
+#define UMMUNOTIFY_KNOWN_FEATURES	UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES
 
 /* Invalidations in progress whose ranges we remember, per file. */
 #define UMMUNOTIFY_ACTIVE_SLOTS	16
@@ -98,6 +98,9 @@ struct ummunotify_reg {
  *	then may be the very pages being thrown away
  * @nr_untracked: invalidations in progress that found @active full; while
  *	any, every new registration is reported at once
+ * @nr_reported: invalidations that hit a registration and were reported
+ * @nr_filtered: invalidations that hit a registration but were skipped
+ *	(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES)
  * @read_mutex: held by read() while events it took off @invalid_list are
  *	being copied out, so that they can be put back if the copy fails;
  *	unregistering takes it too, so a registration is never freed while a
@@ -105,7 +108,7 @@ struct ummunotify_reg {
  * @async_queue: SIGIO subscribers
  *
  * The protocol: every invalidation of the opener's mm that intersects at
- * least one registration queues an event for each registration hit (or
+ * least one registration (and is not skipped, see ummunotify_skipped()) queues an event for each registration hit (or
  * merges into the one already queued), bumps *@counter once and wakes the
  * readers, all under @wqh.lock and before the notifier returns, so before
  * munmap() and friends return.  read() takes events off the queue and adds
@@ -132,6 +135,8 @@ struct ummunotify_file {
 	u32			features;
 	const struct mmu_notifier_range *active[UMMUNOTIFY_ACTIVE_SLOTS];
 	unsigned int		nr_untracked;
+	u64			nr_reported;
+	u64			nr_filtered;
 
 	struct mutex		read_mutex;	/* see @read_mutex above */
 	struct fasync_struct	*async_queue;
@@ -202,6 +207,38 @@ static void ummunotify_signal(struct ummunotify_file *priv)
 	kill_fasync(&priv->async_queue, SIGIO, POLL_IN);
 }
 
+/*
+ * Whether @range is to be skipped: the file asked for
+ * UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES and the kernel says the range maps the
+ * same pages afterwards.  Any other event, including one added by a later
+ * kernel, may replace or remove pages and is reported.
+ */
+static bool ummunotify_skipped(const struct ummunotify_file *priv,
+			       const struct mmu_notifier_range *range)
+{
+	lockdep_assert_held(&priv->wqh.lock);
+	if (!(priv->features & UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES))
+		return false;
+	switch (range->event) {
+	case MMU_NOTIFY_PROTECTION_VMA:
+	case MMU_NOTIFY_PROTECTION_PAGE:
+	case MMU_NOTIFY_SOFT_DIRTY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Whether any registration intersects [start, end). */
+static bool ummunotify_any_reg(struct ummunotify_file *priv,
+			       unsigned long start, unsigned long end)
+{
+	struct ridx_iter it;
+
+	lockdep_assert_held(&priv->wqh.lock);
+	return ridx_iter_first(&priv->regs, &it, start, end - 1);
+}
+
 static int ummunotify_invalidate_range_start(struct mmu_notifier *mn,
 					     const struct mmu_notifier_range *range)
 {
@@ -218,7 +255,16 @@ static int ummunotify_invalidate_range_start(struct mmu_notifier *mn,
 		priv->active[i] = range;
 	else
 		priv->nr_untracked++;
-	hit = ummunotify_invalidate_locked(priv, range->start, range->end);
+	if (ummunotify_skipped(priv, range)) {
+		if (ummunotify_any_reg(priv, range->start, range->end))
+			priv->nr_filtered++;
+		hit = false;
+	} else {
+		hit = ummunotify_invalidate_locked(priv, range->start,
+						   range->end);
+		if (hit)
+			priv->nr_reported++;
+	}
 	spin_unlock(&priv->wqh.lock);
 
 	if (hit)
@@ -252,7 +298,7 @@ static void ummunotify_invalidate_range_end(struct mmu_notifier *mn,
 
 /*
  * A new registration overlapping an invalidation in progress is reported
- * as hit by it.  Returns whether it was.
+ * as hit by it, unless that invalidation is skipped.  Returns whether it was.
  */
 static bool ummunotify_hit_by_active(struct ummunotify_file *priv,
 				     struct ummunotify_reg *reg)
@@ -268,7 +314,9 @@ static bool ummunotify_hit_by_active(struct ummunotify_file *priv,
 	}
 	for (i = 0; i < UMMUNOTIFY_ACTIVE_SLOTS; i++) {
 		range = priv->active[i];
-		if (!range || range->end <= reg->range.start || range->start > reg->range.last)
+		if (!range || range->end <= reg->range.start ||
+		    range->start > reg->range.last ||
+		    ummunotify_skipped(priv, range))
 			continue;
 		ummunotify_queue(priv, reg, range->start, range->end);
 		hit = true;
@@ -769,7 +817,7 @@ static void ummunotify_show_fdinfo(struct seq_file *m, struct file *filp)
 {
 	struct ummunotify_file *priv = filp->private_data;
 	unsigned int nr_regions, nr_queued;
-	u64 counter;
+	u64 counter, nr_reported, nr_filtered;
 	u32 features;
 
 	spin_lock(&priv->wqh.lock);
@@ -777,12 +825,16 @@ static void ummunotify_show_fdinfo(struct seq_file *m, struct file *filp)
 	nr_queued = priv->nr_queued;
 	counter = *priv->counter;
 	features = priv->features;
+	nr_reported = priv->nr_reported;
+	nr_filtered = priv->nr_filtered;
 	spin_unlock(&priv->wqh.lock);
 
 	seq_printf(m, "registrations:\t%u\n", nr_regions);
 	seq_printf(m, "queued:\t%u\n", nr_queued);
 	seq_printf(m, "counter:\t%llu\n", counter);
 	seq_printf(m, "features:\t0x%x\n", features);
+	seq_printf(m, "invalidations_reported:\t%llu\n", nr_reported);
+	seq_printf(m, "invalidations_filtered:\t%llu\n", nr_filtered);
 }
 
 static int ummunotify_open(struct inode *inode, struct file *filp)

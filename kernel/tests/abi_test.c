@@ -55,9 +55,20 @@ TEST_F(abi, open_for_writing_is_einval)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-TEST_F(abi, exchange_features_first_call_answers_no_feature)
+TEST_F(abi, exchange_features_first_call_answers_only_known_features)
 {
 	__u32 features = ~0U;
+	struct umn_fdinfo info;
+
+	ASSERT_EQ(0, ioctl(self->fd, UMMUNOTIFY_EXCHANGE_FEATURES, &features));
+	EXPECT_EQ(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES, features);
+	ASSERT_EQ(0, umn_read_fdinfo(self->fd, &info));
+	EXPECT_EQ(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES, info.features);
+}
+
+TEST_F(abi, exchange_features_of_nothing_agrees_on_nothing)
+{
+	__u32 features = 0;
 	struct umn_fdinfo info;
 
 	ASSERT_EQ(0, ioctl(self->fd, UMMUNOTIFY_EXCHANGE_FEATURES, &features));
@@ -119,7 +130,7 @@ TEST_F(abi, exchange_features_bad_pointer_is_efault_and_can_be_retried)
 	EXPECT_EQ(-1, ioctl(self->fd, UMMUNOTIFY_EXCHANGE_FEATURES, NULL));
 	EXPECT_EQ(EFAULT, errno);
 	ASSERT_EQ(0, ioctl(self->fd, UMMUNOTIFY_EXCHANGE_FEATURES, &features));
-	EXPECT_EQ(0, features);
+	EXPECT_EQ(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES, features);
 }
 
 TEST_F(abi, register_rejects_empty_and_reversed_ranges)

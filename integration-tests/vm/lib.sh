@@ -1,7 +1,18 @@
 # shellcheck shell=bash
 # Host-side helpers shared by run-in-guest, build-initramfs, selftest,
 # ../setup-host and the test drivers.  Source this file; it defines
-# functions and DEFAULT_KERNEL_SERIES only.
+# functions and the constants below only.
+
+# The line guest-run writes into the guest's kernel log when the harness
+# starts its setup: kernel-log-check judges only what follows it.
+KERNEL_LOG_MARKER="regcache-harness: kernel log checked from here"
+
+# A kernel report of a problem (an extended regular expression): oops,
+# WARN, BUG, panic, KASAN, UBSAN, kmemleak, lockdep, a general protection
+# fault, a call trace, list or refcount corruption, a stall, a hung task.
+# kernel-log-check fails a run on any line of it in the kernel log, and
+# run-in-guest looks for it on the console of a guest that died.
+KERNEL_PROBLEM_PATTERN='Oops|WARNING:|BUG:|kernel BUG|Kernel panic|KASAN|UBSAN|kmemleak: .*suspected memory leak|unreferenced object|general protection|Call Trace|RIP: |list_(add|del) corruption|refcount_t: |possible (recursive|circular) locking|inconsistent lock state|suspicious RCU usage|lock held when returning|hung_task|blocked for more than|soft lockup|hard LOCKUP|rcu_.* detected stalls|stack-protector|double free|invalid opcode|Unable to handle'
 
 # Where built artefacts that do not belong in the repository live
 # (initramfs images, the extracted linux-source tree).  Root (CI, the

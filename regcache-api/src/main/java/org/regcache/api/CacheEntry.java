@@ -7,32 +7,46 @@ import java.lang.invoke.VarHandle;
  * One registration made by {@link CachingRegistrationCache}, with its life cycle in a single
  * atomic state word so that pinning is one CAS and deregistration happens exactly once.
  *
- * <p>State word: {@link #DETACHED} (the entry left the cache: lookups skip it, and whoever sees
- * it reach zero references deregisters it), {@link #UNTRACKED} (Caffeine chose it as a victim
- * while it was in use; it stays cached and is offered to Caffeine again at its last release),
- * {@link #INDEXED} (counted among the live entries of the index), and the number of live
- * handles in the low bits. Transitions:
+ * <p>State word (a {@code long}): {@link #DETACHED} (the entry left the cache: lookups skip it,
+ * and whoever sees it reach zero references deregisters it), {@link #UNTRACKED} (Caffeine chose
+ * it as a victim while it was in use; it stays cached and is offered to Caffeine again at its
+ * last release), {@link #INDEXED} (counted among the live entries of the index), the hits on
+ * this entry not yet moved to the {@link StatsRecorder} (bits {@value #HITS_SHIFT} to 60), and
+ * the number of live handles in the low bits. Transitions:
  * <pre>
  *   new (refs 1, the creator's) --markIndexed--&gt; INDEXED
- *   tryPin: refs+1 unless DETACHED          unpin: refs-1
+ *   tryPin: refs+1 (and hits+1 for a hit) unless DETACHED          unpin: refs-1
  *   tryDetach / tryDetachIfIdle / evictOrUntrack: sets DETACHED once, never cleared
+ *   takeHits: hits to 0 (at unlink)    a pin that makes hits reach 2^35 moves 2^35 of them
  * </pre>
  * The party that makes the entry DETACHED with zero references, or that drops the last
  * reference of a DETACHED entry, owns its deregistration.
+ *
+ * <p>Hits are counted in the pin's own CAS, so that a hit writes nothing shared besides the
+ * reference count the contract needs anyway (a shared hit counter was one more atomic on every
+ * hit); {@link CachingRegistrationCache} adds up the live entries' counts for a snapshot.
  */
 final class CacheEntry {
-    static final int DETACHED = 1 << 31;
-    static final int UNTRACKED = 1 << 30;
-    static final int INDEXED = 1 << 29;
-    static final int REFS = INDEXED - 1;
+    static final long DETACHED = 1L << 63;
+    static final long UNTRACKED = 1L << 62;
+    static final long INDEXED = 1L << 61;
+    /** Live handles: up to 2^24 - 1 on one registration. */
+    static final long REFS = (1L << 24) - 1;
+    static final int HITS_SHIFT = 24;
+    /** One hit in the state word. */
+    static final long HIT = 1L << HITS_SHIFT;
+    /** The hits field: bits 24 to 60 (37 bits). */
+    static final long HITS = ((1L << 37) - 1) << HITS_SHIFT;
+    /** Hits moved to the recorder at once by the pin that makes the field reach this many. */
+    static final long HITS_MOVED_AT = 1L << 35;
     /** Returned by the detach operations when this call did not detach the entry. */
-    static final int NOT_DETACHED = -1;
+    static final long NOT_DETACHED = -1;
 
     private static final VarHandle STATE;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(CacheEntry.class, "state", int.class);
+            STATE = MethodHandles.lookup().findVarHandle(CacheEntry.class, "state", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -51,17 +65,29 @@ final class CacheEntry {
     /** Whether the range is watched by the invalidation source. */
     final boolean watched;
 
-    /** Set by the creator before the entry is published in the index; null until registered. */
+    /**
+     * Set by the creator before the entry is published; null until registered. Published to
+     * other threads by the release CAS that inserts the entry in the index (and the release
+     * store into the {@link LookupMemo}); read only by threads that found the entry there, that
+     * hold a handle on it, or that deregister it after seeing it idle in {@link #state} (whose
+     * CASes order the creator's writes before them).
+     */
     Registration registration;
-    /** Rights of {@link #registration}; set with it. */
+    /** Rights of {@link #registration}; written and published with it. */
     int accessMask;
-    /** Whether the detacher (rather than the last release) deregisters; set before unlinking. */
+    /**
+     * Whether the unlinker (rather than the last release) deregisters. Written by the thread
+     * that detached the entry before it queues the entry for unlinking; published to the
+     * unlinking thread by the queue ({@code ConcurrentLinkedQueue.offer} happens-before
+     * {@code poll}), or written and read by the same thread.
+     */
     boolean deregisterOnUnlink;
 
     @SuppressWarnings("unused") // accessed through STATE
-    private volatile int state;
+    private volatile long state;
 
-    CacheEntry(long cookie, long start, long end, int weight, boolean watched, int initialState) {
+    CacheEntry(long cookie, long start, long end, int weight, boolean watched,
+            long initialState) {
         this.cookie = cookie;
         this.key = cookie;
         this.start = start;
@@ -75,20 +101,24 @@ final class CacheEntry {
         return end - start;
     }
 
-    int state() {
-        return (int) STATE.getVolatile(this);
+    long stateVolatile() {
+        return (long) STATE.getVolatile(this);
     }
 
-    static int refs(int state) {
-        return state & REFS;
+    static int refs(long state) {
+        return (int) (state & REFS);
     }
 
-    static boolean isDetached(int state) {
+    static long hits(long state) {
+        return (state & HITS) >>> HITS_SHIFT;
+    }
+
+    static boolean isDetached(long state) {
         return (state & DETACHED) != 0;
     }
 
     boolean isDetached() {
-        return isDetached(state());
+        return isDetached(stateVolatile());
     }
 
     /** Whether this live-or-not entry covers [address, end) with rights {@code mask}. */
@@ -96,10 +126,16 @@ final class CacheEntry {
         return start <= address && end <= this.end && AccessMask.satisfies(accessMask, mask);
     }
 
-    /** Adds a reference unless the entry is detached. */
-    boolean tryPin() {
+    /**
+     * Adds a reference unless the entry is detached, counting a hit if {@code hit}; a full CAS
+     * (volatile semantics), so the pinning thread then sees the fields the creator published.
+     *
+     * @param stats where hits go when this entry's count reaches {@link #HITS_MOVED_AT}
+     */
+    boolean tryPin(boolean hit, StatsRecorder stats) {
+        long add = hit ? HIT + 1 : 1;
         for (;;) {
-            int s = state();
+            long s = stateVolatile();
             if (isDetached(s)) {
                 return false;
             }
@@ -107,15 +143,36 @@ final class CacheEntry {
                 throw new IllegalStateException("more than " + REFS
                         + " live handles on one registration");
             }
-            if (STATE.weakCompareAndSet(this, s, s + 1)) {
+            if (STATE.weakCompareAndSet(this, s, s + add)) {
+                if (hit && hits(s + add) >= HITS_MOVED_AT) {
+                    moveHits(stats, HITS_MOVED_AT);
+                }
                 return true;
             }
         }
     }
 
+    /** Moves {@code n} (or, for {@link Long#MAX_VALUE}, all) hits to {@code stats}. */
+    private void moveHits(StatsRecorder stats, long n) {
+        stats.moveHits(() -> {
+            for (;;) {
+                long s = stateVolatile();
+                long moved = Math.min(n, hits(s));
+                if (moved == 0 || STATE.weakCompareAndSet(this, s, s - moved * HIT)) {
+                    return moved;
+                }
+            }
+        });
+    }
+
+    /** At unlink (after DETACHED, so no more hits come): moves this entry's hits to stats. */
+    void takeHits(StatsRecorder stats) {
+        moveHits(stats, Long.MAX_VALUE);
+    }
+
     /** Drops a reference and returns the new state. */
-    int unpin() {
-        int previous = (int) STATE.getAndAdd(this, -1);
+    long unpin() {
+        long previous = (long) STATE.getAndAdd(this, -1L);
         if (refs(previous) == 0) {
             throw new IllegalStateException("reference count underflow on entry " + cookie);
         }
@@ -125,7 +182,7 @@ final class CacheEntry {
     /** Marks the entry as counted in the index, unless it was detached meanwhile. */
     boolean markIndexed() {
         for (;;) {
-            int s = state();
+            long s = stateVolatile();
             if (isDetached(s)) {
                 return false;
             }
@@ -136,9 +193,9 @@ final class CacheEntry {
     }
 
     /** Detaches the entry in whatever use; returns the previous state or NOT_DETACHED. */
-    int tryDetach() {
+    long tryDetach() {
         for (;;) {
-            int s = state();
+            long s = stateVolatile();
             if (isDetached(s)) {
                 return NOT_DETACHED;
             }
@@ -149,9 +206,9 @@ final class CacheEntry {
     }
 
     /** Detaches the entry only if no handle holds it; returns the previous state or NOT_DETACHED. */
-    int tryDetachIfIdle() {
+    long tryDetachIfIdle() {
         for (;;) {
-            int s = state();
+            long s = stateVolatile();
             if (isDetached(s) || refs(s) != 0) {
                 return NOT_DETACHED;
             }
@@ -165,13 +222,13 @@ final class CacheEntry {
      * Caffeine evicted the entry for size. Idle: detach it (returns the previous state).
      * In use: keep it cached, flagged {@link #UNTRACKED} (returns NOT_DETACHED).
      */
-    int evictOrUntrack() {
+    long evictOrUntrack() {
         for (;;) {
-            int s = state();
+            long s = stateVolatile();
             if (isDetached(s)) {
                 return NOT_DETACHED;
             }
-            int next = refs(s) == 0 ? s | DETACHED : s | UNTRACKED;
+            long next = refs(s) == 0 ? s | DETACHED : s | UNTRACKED;
             if (STATE.weakCompareAndSet(this, s, next)) {
                 return refs(s) == 0 ? s : NOT_DETACHED;
             }
@@ -181,7 +238,7 @@ final class CacheEntry {
     /** Clears UNTRACKED if the entry is idle and live; true when the caller must re-offer it. */
     boolean clearUntrackedIfIdle() {
         for (;;) {
-            int s = state();
+            long s = stateVolatile();
             if (isDetached(s) || refs(s) != 0 || (s & UNTRACKED) == 0) {
                 return false;
             }
@@ -194,6 +251,6 @@ final class CacheEntry {
     @Override
     public String toString() {
         return "CacheEntry{cookie=" + cookie + ", [" + Long.toHexString(start) + ", "
-                + Long.toHexString(end) + "), state=" + Integer.toHexString(state()) + "}";
+                + Long.toHexString(end) + "), state=" + Long.toHexString(stateVolatile()) + "}";
     }
 }

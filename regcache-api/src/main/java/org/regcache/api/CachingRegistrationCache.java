@@ -81,7 +81,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
 
     private CachingRegistrationCache(Registrar registrar, InvalidationSource source,
             long pageSize, long maxPinnedBytes, long maxEntries) {
-        this.stats = new StatsRecorder();
+        this.stats = new StatsRecorder(this::liveHits);
         this.registrar = new CountingRegistrar(registrar, stats);
         this.source = source;
         this.geometry = new PageGeometry(pageSize);
@@ -117,19 +117,23 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         if (source.hasPendingInvalidations()) {
             source.drain();
         }
-        CacheEntry hit = memo.findAndPin(address, end, mask);
+        // The pin counts the hit in the entry's state word (see CacheEntry).
+        CacheEntry hit = memo.findAndPin(address, end, mask, stats);
         if (hit == null) {
-            hit = index.findAndPin(address, end, mask);
+            hit = index.findAndPin(address, end, mask, stats);
             if (hit != null) {
-                memo.remember(address, hit);
+                memo.rememberRelease(address, hit);
             }
         }
         if (hit != null) {
-            stats.hit();
             // Sampled per thread (see ACCESS_SAMPLE_PERIOD): no shared write but the pin.
             if ((ThreadLocalRandom.current().nextInt() & (ACCESS_SAMPLE_PERIOD - 1)) == 0) {
                 recordAccess(hit);
             }
+            // A new handle per hit: release-once is a property of each acquire (a second
+            // close() of the same handle must fail, not unpin someone else's claim), so the
+            // claim needs an identity of its own; a TLAB allocation is cheaper than any shared
+            // pool of handles would be.
             return new CachedHandle(this, hit, address, length);
         }
         return miss(address, length, end, access);
@@ -181,7 +185,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         if (winner != null) {
             // Another thread registered a covering range meanwhile: use its entry, drop ours.
             abandon(e);
-            memo.remember(address, winner);
+            memo.rememberRelease(address, winner);
             return new CachedHandle(this, winner, address, length);
         }
         if (!e.markIndexed()) {
@@ -197,7 +201,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
             // Detached between markIndexed and put: its unlink may have run before the put.
             policy.asMap().remove(e.key, e);
         }
-        memo.remember(address, e);
+        memo.rememberRelease(address, e);
         enforceLimits();
         processUnlinks();
         return new CachedHandle(this, e, address, length);
@@ -257,7 +261,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         if (!e.watched) {
             return;
         }
-        int previous = e.tryDetach();
+        long previous = e.tryDetach();
         e.unpin();
         if (previous != CacheEntry.NOT_DETACHED) {
             // Nobody else ever saw it: unlink it here, without counting an eviction.
@@ -275,7 +279,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
 
     /** Called by {@link CachedHandle#close()} exactly once per pin. */
     void release(CacheEntry e) {
-        int state = e.unpin();
+        long state = e.unpin();
         if (CacheEntry.refs(state) != 0) {
             return;
         }
@@ -316,14 +320,14 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         if (e == null || cause != RemovalCause.SIZE) {
             return;
         }
-        int previous = e.evictOrUntrack();
+        long previous = e.evictOrUntrack();
         if (previous != CacheEntry.NOT_DETACHED) {
             afterDetach(e, previous, EvictionCause.CAPACITY);
         }
     }
 
     /** Bookkeeping after this thread detached {@code e}; queues it for unlinking. */
-    private void afterDetach(CacheEntry e, int previous, EvictionCause cause) {
+    private void afterDetach(CacheEntry e, long previous, EvictionCause cause) {
         stats.evicted(cause);
         if ((previous & CacheEntry.INDEXED) != 0) {
             liveEntries.decrementAndGet();
@@ -352,6 +356,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         if (e.watched) {
             source.unwatch(e.cookie);
         }
+        e.takeHits(stats); // before leaving entries: see StatsRecorder
         entries.remove(e.key, e);
         if (e.deregisterOnUnlink) {
             registrar.deregister(e.registration);
@@ -369,7 +374,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         List<CacheEntry> victims = eviction.coldest(
                 coldestFirst -> idleCovering(coldestFirst, excessEntries, excessBytes));
         for (CacheEntry victim : victims) {
-            int previous = victim.tryDetachIfIdle();
+            long previous = victim.tryDetachIfIdle();
             if (previous != CacheEntry.NOT_DETACHED) {
                 afterDetach(victim, previous, EvictionCause.CAPACITY);
             }
@@ -384,7 +389,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         Iterator<Policy.CacheEntry<Long, CacheEntry>> it = coldestFirst.iterator();
         while ((count < entries || size < bytes) && it.hasNext()) {
             CacheEntry e = it.next().getValue();
-            int s = e.state();
+            long s = e.stateVolatile();
             if (!CacheEntry.isDetached(s) && CacheEntry.refs(s) == 0) {
                 picked.add(e);
                 count++;
@@ -397,7 +402,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
     private int evictIdle(EvictionCause cause) {
         int evicted = 0;
         for (CacheEntry e : entries.values()) {
-            int previous = e.tryDetachIfIdle();
+            long previous = e.tryDetachIfIdle();
             if (previous != CacheEntry.NOT_DETACHED) {
                 afterDetach(e, previous, cause);
                 evicted++;
@@ -412,7 +417,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         long end = geometry.checkedEnd(address, length);
         int[] invalidated = {0};
         index.forEachOverlapping(address, end, e -> {
-            int previous = e.tryDetach();
+            long previous = e.tryDetach();
             if (previous != CacheEntry.NOT_DETACHED) {
                 afterDetach(e, previous, EvictionCause.EXPLICIT);
                 invalidated[0]++;
@@ -432,12 +437,21 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         return stats.snapshot();
     }
 
+    /** The hits counted in the state words of the entries not yet unlinked. */
+    private long liveHits() {
+        long sum = 0;
+        for (CacheEntry e : entries.values()) {
+            sum += CacheEntry.hits(e.stateVolatile());
+        }
+        return sum;
+    }
+
     @Override
     public void invalidated(long cookie) {
         stats.invalidationReceived();
         CacheEntry e = entries.get(cookie);
         if (e != null) {
-            int previous = e.tryDetach();
+            long previous = e.tryDetach();
             if (previous != CacheEntry.NOT_DETACHED) {
                 afterDetach(e, previous, EvictionCause.INVALIDATION);
             }
@@ -448,7 +462,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
     public void invalidatedAll() {
         stats.invalidationReceived();
         for (CacheEntry e : entries.values()) {
-            int previous = e.tryDetach();
+            long previous = e.tryDetach();
             if (previous != CacheEntry.NOT_DETACHED) {
                 afterDetach(e, previous, EvictionCause.INVALIDATION);
             }
@@ -467,7 +481,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
         }
         closed = true;
         for (CacheEntry e : entries.values()) {
-            int previous = e.tryDetach();
+            long previous = e.tryDetach();
             if (previous != CacheEntry.NOT_DETACHED) {
                 afterDetach(e, previous, EvictionCause.EXPLICIT);
             }

@@ -39,10 +39,14 @@ final class ChunkBucket {
         return high;
     }
 
-    /** Finds and pins a live entry containing [address, end) with rights {@code mask}. */
-    CacheEntry findAndPin(long address, long end, int mask) {
+    /**
+     * Finds and pins a live entry containing [address, end) with rights {@code mask}, counting
+     * a hit on it if {@code hit} (see {@link CacheEntry#tryPin}).
+     */
+    CacheEntry findAndPin(long address, long end, int mask, boolean hit, StatsRecorder stats) {
         for (int i = lastStartingAtOrBefore(address); i >= 0; i--) {
-            if (ends[i] >= end && AccessMask.satisfies(masks[i], mask) && entries[i].tryPin()) {
+            if (ends[i] >= end && AccessMask.satisfies(masks[i], mask)
+                    && entries[i].tryPin(hit, stats)) {
                 return entries[i];
             }
         }

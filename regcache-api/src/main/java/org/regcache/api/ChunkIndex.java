@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * winner's entry.
  *
  * <p>Detached entries may linger in the arrays until unlinked; lookups skip them because
- * {@link CacheEntry#tryPin()} fails.
+ * {@link CacheEntry#tryPin} fails.
  */
 final class ChunkIndex {
     static final int CHUNK_SHIFT = 21;
@@ -43,13 +43,14 @@ final class ChunkIndex {
     }
 
     /**
-     * Finds an entry containing [address, end) with rights {@code mask}, and pins it.
+     * Finds an entry containing [address, end) with rights {@code mask}, and pins it, counting
+     * a hit on it.
      *
      * @return the pinned entry, or null
      */
-    CacheEntry findAndPin(long address, long end, int mask) {
+    CacheEntry findAndPin(long address, long end, int mask, StatsRecorder stats) {
         ChunkBucket bucket = bucketOf(chunkOf(address));
-        return bucket == null ? null : bucket.findAndPin(address, end, mask);
+        return bucket == null ? null : bucket.findAndPin(address, end, mask, true, stats);
     }
 
     /**
@@ -65,7 +66,7 @@ final class ChunkIndex {
             ChunkBucket current = (ChunkBucket) leaf.get(slot);
             if (current != null) {
                 CacheEntry covering = current.findAndPin(entry.start, entry.end,
-                        entry.accessMask);
+                        entry.accessMask, false, null); // the caller counted a miss
                 if (covering != null) {
                     return covering;
                 }

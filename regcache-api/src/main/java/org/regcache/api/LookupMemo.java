@@ -33,16 +33,20 @@ final class LookupMemo {
         return (int) (((address >>> pageShift) * GOLDEN) >>> shift);
     }
 
-    /** The remembered entry for this page, pinned, if it satisfies the request. */
-    CacheEntry findAndPin(long address, long end, int mask) {
+    /**
+     * The remembered entry for this page (an acquire load of its slot, pairing with {@link
+     * #rememberRelease}), pinned with a hit counted, if it satisfies the request.
+     */
+    CacheEntry findAndPin(long address, long end, int mask, StatsRecorder stats) {
         CacheEntry e = (CacheEntry) SLOTS.getAcquire(slots, slot(address));
-        if (e != null && e.covers(address, end, mask) && e.tryPin()) {
+        if (e != null && e.covers(address, end, mask) && e.tryPin(true, stats)) {
             return e;
         }
         return null;
     }
 
-    void remember(long address, CacheEntry entry) {
+    /** Release store of {@code entry} into the slot of {@code address}. */
+    void rememberRelease(long address, CacheEntry entry) {
         SLOTS.setRelease(slots, slot(address), entry);
     }
 

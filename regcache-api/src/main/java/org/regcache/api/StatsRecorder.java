@@ -3,14 +3,24 @@ package org.regcache.api;
 import java.util.EnumMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongSupplier;
 
 /**
- * The counters behind {@link CacheStats}. Monotonic counters are {@link LongAdder}s (hits come
- * from many threads at once); gauges are {@link AtomicLong}s so that a snapshot never sees a
- * decrement without its increment.
+ * The counters behind {@link CacheStats}. Monotonic counters are {@link LongAdder}s; gauges are
+ * {@link AtomicLong}s so that a snapshot never sees a decrement without its increment.
+ *
+ * <p>Hits are not counted here on every hit: each {@link CacheEntry} counts its own in the CAS
+ * that pins it (no extra atomic on the hot path), and {@link #liveHits} adds up the live
+ * entries' counts. An entry's count moves here ({@link #moveHits}) when it is unlinked or grows
+ * large. A move holds the read side of {@link #hitMoves} and a snapshot the write side, so a
+ * snapshot never sees moved hits twice or not at all: {@link CacheStats#hits()} stays exact
+ * and monotonic (it includes every hit that returned before the snapshot began).
  */
 final class StatsRecorder {
-    private final LongAdder hits = new LongAdder();
+    private final LongAdder movedHits = new LongAdder();
+    private final ReentrantReadWriteLock hitMoves = new ReentrantReadWriteLock();
+    private final LongSupplier liveHits;
     private final LongAdder misses = new LongAdder();
     private final LongAdder registrations = new LongAdder();
     private final LongAdder deregistrations = new LongAdder();
@@ -21,14 +31,36 @@ final class StatsRecorder {
     private final AtomicLong detachedInUseEntries = new AtomicLong();
     private final AtomicLong detachedInUseBytes = new AtomicLong();
 
+    /** A recorder for a cache without entries (every acquire a miss). */
     StatsRecorder() {
+        this(() -> 0);
+    }
+
+    /** @param liveHits the sum of the hit counts in the state words of the live entries */
+    StatsRecorder(LongSupplier liveHits) {
+        this.liveHits = liveHits;
         for (int i = 0; i < evictions.length; i++) {
             evictions[i] = new LongAdder();
         }
     }
 
-    void hit() {
-        hits.increment();
+    /** Moves the hits {@code take} removes from an entry's state word (it returns how many). */
+    void moveHits(LongSupplier take) {
+        hitMoves.readLock().lock();
+        try {
+            movedHits.add(take.getAsLong());
+        } finally {
+            hitMoves.readLock().unlock();
+        }
+    }
+
+    private long hits() {
+        hitMoves.writeLock().lock();
+        try {
+            return movedHits.sum() + liveHits.getAsLong();
+        } finally {
+            hitMoves.writeLock().unlock();
+        }
     }
 
     void miss() {
@@ -74,7 +106,7 @@ final class StatsRecorder {
         for (EvictionCause cause : EvictionCause.values()) {
             byCause.put(cause, evictions[cause.ordinal()].sum());
         }
-        return new CacheStats(hits.sum(), misses.sum(), registrations.sum(),
+        return new CacheStats(hits(), misses.sum(), registrations.sum(),
                 deregistrations.sum(), invalidationsReceived.sum(), byCause, pinnedBytes.get(),
                 pinnedEntries.get(), Math.max(0, detachedInUseEntries.get()),
                 Math.max(0, detachedInUseBytes.get()));

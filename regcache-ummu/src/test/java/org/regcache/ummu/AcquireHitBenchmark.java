@@ -3,6 +3,7 @@ package org.regcache.ummu;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +44,8 @@ import org.regcache.api.RegistrationHandle;
  * operations it ran in every measured iteration (one field increment per operation, in every
  * benchmark alike) and appends them to the file named by the system property {@code
  * bench.cpuFile}: on a machine shared with other work, CPU time per operation is what the
- * load does not inflate.
+ * load does not inflate. The thread with index 0 also records the whole JVM's CPU time over
+ * the iteration, which includes the garbage collector's work for the handles a hit allocates.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -92,6 +94,9 @@ public class AcquireHitBenchmark {
     @State(Scope.Thread)
     public static class Cursor {
         private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+        private static final com.sun.management.OperatingSystemMXBean PROCESS =
+                (com.sun.management.OperatingSystemMXBean)
+                        ManagementFactory.getPlatformMXBean(OperatingSystemMXBean.class);
 
         int x;
         /** First key and key mask of this thread's share of the keys, for {@code disjoint}. */
@@ -99,10 +104,13 @@ public class AcquireHitBenchmark {
         int ownMask;
         long ops;
         private long cpuAtStart;
+        private long processCpuAtStart;
+        private boolean first;
 
         @Setup(Level.Trial)
         public void seed(ThreadParams thread) {
             x = (thread.getThreadIndex() + 1) * 0x9e3779b9 | 1;
+            first = thread.getThreadIndex() == 0;
             int share = KEYS / Integer.highestOneBit(thread.getThreadCount());
             ownMask = share - 1;
             ownBase = thread.getThreadIndex() * share & (KEYS - 1);
@@ -111,6 +119,7 @@ public class AcquireHitBenchmark {
         @Setup(Level.Iteration)
         public void startIteration() {
             ops = 0;
+            processCpuAtStart = first ? PROCESS.getProcessCpuTime() : 0;
             cpuAtStart = THREADS.getCurrentThreadCpuTime();
         }
 
@@ -118,13 +127,14 @@ public class AcquireHitBenchmark {
         public void endIteration(BenchmarkParams benchmark, IterationParams iteration,
                 ThreadParams thread) {
             long cpu = THREADS.getCurrentThreadCpuTime() - cpuAtStart;
+            long processCpu = first ? PROCESS.getProcessCpuTime() - processCpuAtStart : 0;
             String file = System.getProperty("bench.cpuFile");
             if (file == null || iteration.getType() != IterationType.MEASUREMENT) {
                 return;
             }
             String name = benchmark.getBenchmark();
             String line = name.substring(name.lastIndexOf('.') + 1) + " "
-                    + thread.getThreadCount() + " " + ops + " " + cpu + "\n";
+                    + thread.getThreadCount() + " " + ops + " " + cpu + " " + processCpu + "\n";
             synchronized (Cursor.class) {
                 try {
                     Files.write(Path.of(file), line.getBytes(StandardCharsets.US_ASCII),

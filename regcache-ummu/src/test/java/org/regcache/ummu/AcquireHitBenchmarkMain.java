@@ -24,8 +24,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * ({@link ReferenceCountFloor}; goal: hit at most 2x it), ConcurrentHashMap.get, and the
  * scaling of hits on disjoint registrations from 1 to 2 threads (goal at least 1.6x). The
  * figures are CPU time per operation (each thread's own CPU time over the operations it ran),
- * which the load of a shared machine does not inflate; JMH's wall-clock scores follow for
- * context, with the load average.
+ * which the load of a shared machine does not inflate; the whole JVM's CPU time per operation
+ * (garbage collection of the handles included) and JMH's wall-clock scores follow for context,
+ * with the load average. UCX's process has no thread besides the measured ones.
  *
  * <p>Started by {@code mvn -B -q -pl regcache-api,regcache-ummu -am -Pbench -DskipTests
  * verify}; the system properties bench.forks, bench.warmups, bench.iterations and
@@ -80,7 +81,8 @@ public final class AcquireHitBenchmarkMain {
             for (String line : Files.readAllLines(cpuFile, StandardCharsets.US_ASCII)) {
                 String[] f = line.trim().split(" ");
                 add(cpu, key(f[0], Integer.parseInt(f[1])),
-                        new long[] {Long.parseLong(f[2]), Long.parseLong(f[3])});
+                        new long[] {Long.parseLong(f[2]), Long.parseLong(f[3]),
+                            Long.parseLong(f[4])});
             }
         } finally {
             Files.deleteIfExists(cpuFile);
@@ -112,17 +114,19 @@ public final class AcquireHitBenchmarkMain {
             throw new IllegalStateException(binary + " printed no figures: " + out);
         }
         System.out.print(out);
-        return new long[] {ops, cpuNanos};
+        return new long[] {ops, cpuNanos, cpuNanos};
     }
 
     static String key(String benchmark, int threads) {
         return benchmark + "/" + threads;
     }
 
-    private static void add(Map<String, long[]> sums, String key, long[] opsAndNanos) {
-        long[] sum = sums.computeIfAbsent(key, k -> new long[2]);
-        sum[0] += opsAndNanos[0];
-        sum[1] += opsAndNanos[1];
+    /** Adds {ops, thread CPU nanoseconds, process CPU nanoseconds}. */
+    private static void add(Map<String, long[]> sums, String key, long[] figures) {
+        long[] sum = sums.computeIfAbsent(key, k -> new long[3]);
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] += figures[i];
+        }
     }
 
     private static String loadAverage() {
@@ -162,6 +166,11 @@ public final class AcquireHitBenchmarkMain {
             b.append(String.format("hits on disjoint registrations: %.1f ns/op with 1 thread,"
                     + " %.1f with 2: throughput 2 threads / 1 thread = %.2f (goal >= 1.6);"
                     + " by wall clock %.2f%n", one, two, 2 * one / two, 2 * wallOne / wallTwo));
+            b.append(String.format("the whole JVM's CPU time per hit (GC included): %.1f ns"
+                    + " with 1 thread, %.1f with 2 (hit/UCX %.2f, %.2f)%n",
+                    perOp(cpu, key(HIT, 1), 2), perOp(cpu, key(HIT, 2), 2),
+                    perOp(cpu, key(HIT, 1), 2) / perOp(cpu, key(UCX, 1), 2),
+                    perOp(cpu, key(HIT, 2), 2) / perOp(cpu, key(UCX, 2), 2)));
             b.append("JMH wall-clock scores (mean of rounds), for context:");
             for (String name : new String[] {HIT, DISJOINT, FLOOR, MAP}) {
                 for (int threads : THREADS) {
@@ -174,11 +183,16 @@ public final class AcquireHitBenchmarkMain {
         }
 
         private static double perOp(Map<String, long[]> cpu, String key) {
+            return perOp(cpu, key, 1);
+        }
+
+        /** Nanoseconds of figure {@code which} (1 thread CPU, 2 process CPU) per operation. */
+        private static double perOp(Map<String, long[]> cpu, String key, int which) {
             long[] sum = cpu.get(key);
             if (sum == null || sum[0] == 0) {
                 return Double.NaN;
             }
-            return (double) sum[1] / sum[0];
+            return (double) sum[which] / sum[0];
         }
 
         private static double mean(List<Double> values) {

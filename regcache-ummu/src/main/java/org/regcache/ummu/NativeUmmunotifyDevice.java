@@ -144,7 +144,7 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
     }
 
     @Override
-    public long counter() {
+    public long counterAcquire() {
         return counter.getAcquire();
     }
 

@@ -7,13 +7,13 @@ import org.regcache.api.RegistrationException;
  * behind an interface so that the source can be tested with a fake or a mock.
  *
  * <p>All methods may be called from any thread. After {@link #close()} they throw {@link
- * IllegalStateException}, except {@link #counter()}, which keeps returning some value without
+ * IllegalStateException}, except {@link #counterAcquire()}, which keeps returning some value without
  * faulting (the mapped page stays readable), and {@link #close()} itself.
  */
 interface UmmunotifyDevice extends AutoCloseable {
 
     /** Acquire load of the mapped generation counter; no system call, no allocation. */
-    long counter();
+    long counterAcquire();
 
     /**
      * ioctl(UMMUNOTIFY_REGISTER_REGION) for [start, end) under {@code cookie}.

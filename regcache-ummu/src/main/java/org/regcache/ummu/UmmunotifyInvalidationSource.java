@@ -128,7 +128,7 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
 
     @Override
     public boolean hasPendingInvalidations() {
-        return device.counter() != lastSeenCounter;
+        return device.counterAcquire() != lastSeenCounter;
     }
 
     @Override
@@ -138,7 +138,7 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
             if (closed) {
                 return;
             }
-            if (device.counter() != lastSeenCounter) { // else drained while we waited
+            if (device.counterAcquire() != lastSeenCounter) { // else drained while we waited
                 drainUntilLast();
             }
         } catch (IllegalStateException e) {
@@ -158,7 +158,7 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
 
     /** Reads until a LAST event; delivers every INVAL on the way. Holds the drain lock. */
     private void drainUntilLast() {
-        long counterBefore = device.counter();
+        long counterBefore = device.counterAcquire();
         boolean lostTrack = false;
         for (;;) {
             int n = device.read(events);

@@ -76,7 +76,7 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
     }
 
     @Override
-    public long counter() {
+    public long counterAcquire() {
         return counter.getAcquire();
     }
 

@@ -55,13 +55,13 @@ class UmmunotifyInvalidationSourceTest {
     @Test
     void hitWithAnUnchangedCounterMakesNoSystemCall() throws Exception {
         UmmunotifyDevice mockDevice = mock(UmmunotifyDevice.class);
-        when(mockDevice.counter()).thenReturn(0L);
+        when(mockDevice.counterAcquire()).thenReturn(0L);
         try (RegistrationCache cache = cache(mockDevice, false)) {
             for (int i = 0; i < 100; i++) {
                 cache.acquire(0x10000 + i % 7, 100, NONE).close();
             }
             verify(mockDevice, times(1)).register(0x10000, 0x11000, 1);
-            verify(mockDevice, times(100)).counter();
+            verify(mockDevice, times(100)).counterAcquire();
             verifyNoMoreInteractions(mockDevice); // no read(), no poll(), no ioctl
             assertEquals(99, cache.stats().hits());
         }
@@ -123,7 +123,7 @@ class UmmunotifyInvalidationSourceTest {
     @Test
     void eventsForDeadCookiesAreIgnored() throws Exception {
         UmmunotifyDevice mockDevice = mock(UmmunotifyDevice.class);
-        when(mockDevice.counter()).thenReturn(0L, 1L);
+        when(mockDevice.counterAcquire()).thenReturn(0L, 1L);
         when(mockDevice.read(any())).thenAnswer(records(
                 new long[] {UmmunotifyAbi.EVENT_TYPE_INVAL, 0, 999},
                 new long[] {UmmunotifyAbi.EVENT_TYPE_LAST, 0, 1}));
@@ -161,7 +161,7 @@ class UmmunotifyInvalidationSourceTest {
         UmmunotifyDevice mockDevice = mock(UmmunotifyDevice.class);
         // acquire 1: counter 0 (miss, cookie 1); acquire 2: counter 1, drain sees 1 then 2
         // while reading, LAST says 1; acquire 3: counter 2 != 1, drains again.
-        when(mockDevice.counter()).thenReturn(0L, 1L, 1L, 2L, 2L, 2L, 2L);
+        when(mockDevice.counterAcquire()).thenReturn(0L, 1L, 1L, 2L, 2L, 2L, 2L);
         when(mockDevice.read(any())).thenAnswer(records(
                 new long[] {UmmunotifyAbi.EVENT_TYPE_INVAL, UmmunotifyAbi.EVENT_FLAG_HINT, 1},
                 new long[] {UmmunotifyAbi.EVENT_TYPE_LAST, 0, 1})).thenAnswer(records(
@@ -182,7 +182,7 @@ class UmmunotifyInvalidationSourceTest {
     @Test
     void readFindingNothingAlthoughTheCounterMovedInvalidatesEverything() throws Exception {
         UmmunotifyDevice mockDevice = mock(UmmunotifyDevice.class);
-        when(mockDevice.counter()).thenReturn(0L, 0L, 5L);
+        when(mockDevice.counterAcquire()).thenReturn(0L, 0L, 5L);
         when(mockDevice.read(any())).thenReturn(0);
         try (RegistrationCache cache = cache(mockDevice, false)) {
             cache.acquire(0x10000, PAGE, NONE).close();

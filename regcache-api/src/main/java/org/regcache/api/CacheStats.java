@@ -23,6 +23,7 @@ public final class CacheStats {
     private final long pinnedEntries;
     private final long detachedInUseEntries;
     private final long detachedInUseBytes;
+    private final boolean skipsSamePageInvalidations;
 
     /**
      * Creates a snapshot. Normally only caches call this.
@@ -33,6 +34,23 @@ public final class CacheStats {
     public CacheStats(long hits, long misses, long registrations, long deregistrations,
             long invalidationsReceived, Map<EvictionCause, Long> evictions, long pinnedBytes,
             long pinnedEntries, long detachedInUseEntries, long detachedInUseBytes) {
+        this(hits, misses, registrations, deregistrations, invalidationsReceived, evictions,
+                pinnedBytes, pinnedEntries, detachedInUseEntries, detachedInUseBytes, false);
+    }
+
+    /**
+     * Creates a snapshot, saying whether the cache's invalidation source leaves out changes that
+     * keep the pages ({@link InvalidationSource#skipsSamePageInvalidations()}). Normally only
+     * caches call this.
+     *
+     * @param evictions count per cause; a missing cause counts 0
+     * @throws IllegalArgumentException when a value is negative
+     */
+    public CacheStats(long hits, long misses, long registrations, long deregistrations,
+            long invalidationsReceived, Map<EvictionCause, Long> evictions, long pinnedBytes,
+            long pinnedEntries, long detachedInUseEntries, long detachedInUseBytes,
+            boolean skipsSamePageInvalidations) {
+        this.skipsSamePageInvalidations = skipsSamePageInvalidations;
         this.hits = nonNegative("hits", hits);
         this.misses = nonNegative("misses", misses);
         this.registrations = nonNegative("registrations", registrations);
@@ -115,6 +133,27 @@ public final class CacheStats {
         return detachedInUseBytes;
     }
 
+    /**
+     * Whether the cache's invalidation source leaves out changes after which a registered range
+     * maps the same pages (mprotect(), NUMA balancing, fork() whose child does not write...), so
+     * that they cost no re-registration; see {@link
+     * InvalidationSource#skipsSamePageInvalidations()}. A setting, not a counter: {@code false}
+     * for an uncached cache and for a source (or kernel module) without the filter.
+     */
+    public boolean skipsSamePageInvalidations() {
+        return skipsSamePageInvalidations;
+    }
+
+    /** This snapshot with {@link #skipsSamePageInvalidations()} set to {@code on}. */
+    public CacheStats withSkipsSamePageInvalidations(boolean on) {
+        if (on == skipsSamePageInvalidations) {
+            return this;
+        }
+        return new CacheStats(hits, misses, registrations, deregistrations,
+                invalidationsReceived, evictions, pinnedBytes, pinnedEntries,
+                detachedInUseEntries, detachedInUseBytes, on);
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -130,13 +169,15 @@ public final class CacheStats {
                 && evictions.equals(s.evictions) && pinnedBytes == s.pinnedBytes
                 && pinnedEntries == s.pinnedEntries
                 && detachedInUseEntries == s.detachedInUseEntries
-                && detachedInUseBytes == s.detachedInUseBytes;
+                && detachedInUseBytes == s.detachedInUseBytes
+                && skipsSamePageInvalidations == s.skipsSamePageInvalidations;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(hits, misses, registrations, deregistrations, invalidationsReceived,
-                evictions, pinnedBytes, pinnedEntries, detachedInUseEntries, detachedInUseBytes);
+                evictions, pinnedBytes, pinnedEntries, detachedInUseEntries, detachedInUseBytes,
+                skipsSamePageInvalidations);
     }
 
     @Override
@@ -146,6 +187,7 @@ public final class CacheStats {
                 + ", invalidationsReceived=" + invalidationsReceived + ", evictions=" + evictions
                 + ", pinnedBytes=" + pinnedBytes + ", pinnedEntries=" + pinnedEntries
                 + ", detachedInUseEntries=" + detachedInUseEntries + ", detachedInUseBytes="
-                + detachedInUseBytes + "}";
+                + detachedInUseBytes + ", skipsSamePageInvalidations="
+                + skipsSamePageInvalidations + "}";
     }
 }

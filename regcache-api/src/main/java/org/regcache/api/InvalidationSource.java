@@ -55,6 +55,18 @@ public interface InvalidationSource extends AutoCloseable {
     void unwatch(long cookie);
 
     /**
+     * Whether this source leaves out changes after which a watched range maps the same pages
+     * (protection changes such as mprotect() or NUMA balancing's scan, the write-protection of
+     * private memory by fork(), soft-dirty resets): a registration pinning those pages is still
+     * correct, so reporting them would only cost re-registrations. Every change that may
+     * replace or remove pages is reported either way. Fixed once the source is created; shown
+     * in {@link CacheStats#skipsSamePageInvalidations()}. The default answers {@code false}.
+     */
+    default boolean skipsSamePageInvalidations() {
+        return false;
+    }
+
+    /**
      * Whether invalidations may be waiting to be drained. Called on every acquire: no system
      * call, no lock, no allocation. A {@code false} answer obliges as described above.
      */

@@ -10,7 +10,9 @@ import org.regcache.api.RegistrationException;
 
 /**
  * /dev/ummunotify through JNA: open(O_RDONLY | O_CLOEXEC | O_NONBLOCK), the feature exchange
- * (first call on the file, as the ABI requires), mmap of the counter page, the register and
+ * (first call on the file, as the ABI requires; it asks for {@code
+ * UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES} unless told not to, and a module that does not know it
+ * answers without it), mmap of the counter page, the register and
  * unregister ioctls, non-blocking read() and poll().
  *
  * <p><b>Closing without waiting, and without reuse of a closed descriptor.</b> Every call
@@ -39,21 +41,34 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
     private final NativeFile file;
     private final CounterPage counter;
     private final AtomicInteger users = new AtomicInteger();
+    private final boolean skipsSamePages;
 
-    private NativeUmmunotifyDevice(String path, NativeFile file) {
+    private NativeUmmunotifyDevice(String path, NativeFile file, boolean skipsSamePages) {
         this.path = path;
         this.file = file;
+        this.skipsSamePages = skipsSamePages;
         this.counter = new CounterPage(new Pointer(file.page));
         CLEANER.register(this, file);
     }
 
     /**
-     * Opens and maps {@code path}.
+     * Opens and maps {@code path}, asking for {@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES}.
      *
      * @throws UmmunotifyException with the errno and the remedy when the device is missing,
      *     not accessible or not an ummunotify device
      */
     static NativeUmmunotifyDevice open(String path) {
+        return open(path, true);
+    }
+
+    /**
+     * Opens and maps {@code path}; asks for {@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES} when
+     * {@code skipSamePages} (the answer is {@link #skipsSamePages()}), for no feature otherwise.
+     *
+     * @throws UmmunotifyException with the errno and the remedy when the device is missing,
+     *     not accessible or not an ummunotify device
+     */
+    static NativeUmmunotifyDevice open(String path, boolean skipSamePages) {
         int fd;
         try {
             fd = LibC.open(path, LibC.O_RDONLY | LibC.O_CLOEXEC | LibC.O_NONBLOCK);
@@ -61,7 +76,8 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
             throw openFailure(path, e.getErrorCode(), e);
         }
         try {
-            exchangeFeatures(path, fd);
+            int agreed = exchangeFeatures(path, fd,
+                    skipSamePages ? UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES : 0);
             long pageSize = LibC.sysconf(LibC.SC_PAGESIZE);
             Pointer page;
             try {
@@ -71,7 +87,7 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
                         + " failed: " + Errno.describe(e.getErrorCode()), e.getErrorCode(), e);
             }
             return new NativeUmmunotifyDevice(path, new NativeFile(fd, Pointer.nativeValue(page),
-                    pageSize));
+                    pageSize), (agreed & UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES) != 0);
         } catch (RuntimeException e) {
             closeQuietly(fd);
             throw e;
@@ -99,8 +115,9 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
                 + "; " + remedy, errno, cause);
     }
 
-    private static void exchangeFeatures(String path, int fd) {
-        IntByReference features = new IntByReference(0);
+    /** Asks for {@code requested}; returns what the kernel agreed to. */
+    private static int exchangeFeatures(String path, int fd, int requested) {
+        IntByReference features = new IntByReference(requested);
         try {
             LibC.ioctl(fd, UmmunotifyAbi.EXCHANGE_FEATURES, features.getPointer());
         } catch (LastErrorException e) {
@@ -110,11 +127,27 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
             throw new UmmunotifyException(why + ": " + Errno.describe(e.getErrorCode()),
                     e.getErrorCode(), e);
         }
-        if (features.getValue() != 0) {
+        return checkAgreed(path, requested, features.getValue());
+    }
+
+    /**
+     * The kernel's answer to a feature request: a subset of it (a module that does not know a
+     * feature leaves its bit out).
+     *
+     * @throws UmmunotifyException when the answer holds a feature that was not requested
+     */
+    static int checkAgreed(String path, int requested, int agreed) {
+        if ((agreed & ~requested) != 0) {
             throw new UmmunotifyException(path + " granted features 0x"
-                    + Integer.toHexString(features.getValue()) + " that were not requested", 0,
+                    + Integer.toHexString(agreed & ~requested) + " that were not requested", 0,
                     null);
         }
+        return agreed;
+    }
+
+    @Override
+    public boolean skipsSamePages() {
+        return skipsSamePages;
     }
 
     private static void closeQuietly(int fd) {

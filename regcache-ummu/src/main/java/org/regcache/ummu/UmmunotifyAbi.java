@@ -35,6 +35,13 @@ final class UmmunotifyAbi {
     /** {@code _IOW('U', 3, __u64)}. */
     static final long UNREGISTER_REGION = IoctlEncoding.iow(MAGIC, 3, Long.BYTES);
 
+    /**
+     * {@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES}: the kernel leaves out invalidations after which
+     * a range maps the same pages (protection changes, NUMA balancing's scan, fork()'s
+     * write-protection, soft-dirty resets).
+     */
+    static final int FEATURE_SKIP_SAME_PAGES = 1;
+
     static final int EVENT_TYPE_INVAL = 0;
     static final int EVENT_TYPE_LAST = 1;
     static final int EVENT_FLAG_HINT = 1;

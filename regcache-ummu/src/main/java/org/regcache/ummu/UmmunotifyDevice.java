@@ -12,6 +12,12 @@ import org.regcache.api.RegistrationException;
  */
 interface UmmunotifyDevice extends AutoCloseable {
 
+    /**
+     * Whether the kernel agreed, at open, to leave out invalidations after which a range maps
+     * the same pages ({@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES}); fixed for the file's life.
+     */
+    boolean skipsSamePages();
+
     /** Acquire load of the mapped generation counter; no system call, no allocation. */
     long counterAcquire();
 

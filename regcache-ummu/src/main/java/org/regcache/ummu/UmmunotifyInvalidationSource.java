@@ -82,13 +82,36 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     }
 
     /**
-     * Opens the ummunotify device at {@code devicePath}.
+     * Opens the ummunotify device at {@code devicePath}, asking it to leave out invalidations
+     * that keep the pages (see {@link #open(Path, boolean, boolean)}).
      *
      * @throws UmmunotifyException naming the remedy (module not loaded, permissions)
      */
     public static UmmunotifyInvalidationSource open(Path devicePath, boolean backgroundDrainer) {
-        return new UmmunotifyInvalidationSource(
-                NativeUmmunotifyDevice.open(devicePath.toString()), backgroundDrainer);
+        return open(devicePath, backgroundDrainer, true);
+    }
+
+    /**
+     * Opens the ummunotify device at {@code devicePath}. With {@code skipSamePageInvalidations}
+     * it asks the module for {@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES}: invalidations after
+     * which a watched range maps the same pages (mprotect(), NUMA balancing's scan, fork()'s
+     * write-protection, soft-dirty resets) then cost no re-registration. A module without the
+     * feature is used as it is, reporting every invalidation, with one INFO log line; {@link
+     * #skipsSamePageInvalidations()} tells which. Without {@code skipSamePageInvalidations}
+     * every invalidation is reported (the 2010 behaviour).
+     *
+     * @throws UmmunotifyException naming the remedy (module not loaded, permissions)
+     */
+    public static UmmunotifyInvalidationSource open(Path devicePath, boolean backgroundDrainer,
+            boolean skipSamePageInvalidations) {
+        NativeUmmunotifyDevice device =
+                NativeUmmunotifyDevice.open(devicePath.toString(), skipSamePageInvalidations);
+        if (skipSamePageInvalidations && !device.skipsSamePages()) {
+            LOG.info("{} does not offer UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES (an older module):"
+                    + " every invalidation is reported, including mprotect(), NUMA balancing"
+                    + " and fork(), each costing a re-registration", devicePath);
+        }
+        return new UmmunotifyInvalidationSource(device, backgroundDrainer);
     }
 
     @Override
@@ -124,6 +147,15 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         } catch (UmmunotifyException e) {
             LOG.warn("unwatch of cookie {} failed: {}", cookie, e.getMessage());
         }
+    }
+
+    /**
+     * Whether the device leaves out invalidations after which a watched range maps the same
+     * pages; fixed when the source is opened.
+     */
+    @Override
+    public boolean skipsSamePageInvalidations() {
+        return device.skipsSamePages();
     }
 
     @Override
@@ -214,6 +246,7 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     @Override
     public String toString() {
         return "UmmunotifyInvalidationSource{" + device + ", lastSeenCounter=" + lastSeenCounter
+                + (device.skipsSamePages() ? ", skips same-page invalidations" : "")
                 + (backgroundDrainer ? ", background drainer" : "") + (closed ? ", closed}" : "}");
     }
 }

@@ -60,6 +60,7 @@ class AbiTest {
                 "  printf(\"HINT_END_OFFSET %zu\\n\", offsetof(struct ummunotify_event, hint_end));",
                 "  printf(\"INVAL %d\\nLAST %d\\nHINT %d\\n\", UMMUNOTIFY_EVENT_TYPE_INVAL,",
                 "         UMMUNOTIFY_EVENT_TYPE_LAST, UMMUNOTIFY_EVENT_FLAG_HINT);",
+                "  printf(\"SKIP_SAME_PAGES %d\\n\", UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES);",
                 "  return 0;",
                 "}", ""));
         Path binary = dir.resolve("abi");
@@ -80,6 +81,7 @@ class AbiTest {
         assertEquals(c.get("INVAL"), UmmunotifyAbi.EVENT_TYPE_INVAL);
         assertEquals(c.get("LAST"), UmmunotifyAbi.EVENT_TYPE_LAST);
         assertEquals(c.get("HINT"), UmmunotifyAbi.EVENT_FLAG_HINT);
+        assertEquals(c.get("SKIP_SAME_PAGES"), UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES);
     }
 
     /** Runs a command; returns its output, or null when it cannot be started or fails. */

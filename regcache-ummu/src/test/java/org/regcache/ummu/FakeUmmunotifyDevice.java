@@ -10,7 +10,8 @@ import org.regcache.api.RegistrationException;
 /**
  * A Java model of the ummunotify driver (see notes/driver-spec.md): registrations by cookie,
  * a queue of INVAL events with hints, a counter in native memory read through {@link
- * CounterPage} like the mapped page, LAST events, EAGAIN when not readable.
+ * CounterPage} like the mapped page, LAST events, EAGAIN when not readable, and, when created
+ * with it, UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES ({@link #keepPages}).
  */
 class FakeUmmunotifyDevice implements UmmunotifyDevice {
     private final Memory page = new Memory(4096);
@@ -23,10 +24,32 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger registerCalls = new AtomicInteger();
     volatile boolean closed;
+    private final boolean skipsSamePages;
 
     FakeUmmunotifyDevice() {
+        this(false);
+    }
+
+    /** A device that agreed to UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES when {@code skipsSamePages}. */
+    FakeUmmunotifyDevice(boolean skipsSamePages) {
+        this.skipsSamePages = skipsSamePages;
         page.clear();
         counter = new CounterPage(page);
+    }
+
+    @Override
+    public boolean skipsSamePages() {
+        return skipsSamePages;
+    }
+
+    /**
+     * The notifier for an invalidation that keeps the pages ({@code mprotect()}, a NUMA
+     * balancing scan): skipped with the feature, an ordinary invalidation without it.
+     */
+    void keepPages(long start, long end) {
+        if (!skipsSamePages) {
+            invalidate(start, end);
+        }
     }
 
     synchronized void maxRegions(int max) {

@@ -1,5 +1,7 @@
 package org.regcache.api;
 
+import java.nio.ByteBuffer;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -59,6 +61,64 @@ public interface RegistrationCache extends AutoCloseable {
      */
     RegistrationHandle acquire(long address, long length, Set<Access> access)
             throws RegistrationException;
+
+    /**
+     * Returns a handle to a registration covering the remaining bytes of a direct buffer,
+     * from its position to its limit: {@code acquire(buffer, buffer.position(),
+     * buffer.remaining(), access)}. The buffer's position and limit are not changed.
+     *
+     * @param buffer a direct buffer ({@link ByteBuffer#allocateDirect}, {@code
+     *               FileChannel.map}) or a slice or view of one
+     * @param access required rights; the empty set means local read only
+     * @return a live handle, to be released exactly once by the caller; it keeps {@code buffer}
+     *     reachable until then
+     * @throws RegistrationException    as {@link #acquire(long, long, Set)}
+     * @throws IllegalArgumentException as {@link #acquire(ByteBuffer, int, int, Set)}, and when
+     *                                  nothing remains ({@code position == limit})
+     * @throws CacheClosedException     when the cache was closed before the call
+     * @see #acquire(ByteBuffer, int, int, Set)
+     */
+    default RegistrationHandle acquire(ByteBuffer buffer, Set<Access> access)
+            throws RegistrationException {
+        Objects.requireNonNull(buffer, "buffer");
+        return acquire(buffer, buffer.position(), buffer.remaining(), access);
+    }
+
+    /**
+     * Returns a handle to a registration covering {@code length} bytes of a direct buffer from
+     * its index {@code offset} (an absolute index, as in {@link ByteBuffer#get(int)}: the
+     * position plays no part). The range is the buffer's memory at its native address, so a
+     * buffer sliced or duplicated from a larger one is a hit on the larger one's cached
+     * registration (containment, as for {@link #acquire(long, long, Set)}). The handle's {@link
+     * RegistrationHandle#address()} is the native address of byte {@code offset}.
+     *
+     * <p>The handle holds a reference to {@code buffer} until it is released, so the buffer's
+     * memory cannot be freed by the garbage collector while the NIC may use it. The address is
+     * read through JNI (JNA); no JVM flag is needed for it.
+     *
+     * @param buffer a direct buffer ({@link ByteBuffer#allocateDirect}, {@code
+     *               FileChannel.map}) or a slice or view of one
+     * @param offset index of the first byte, {@code >= 0}
+     * @param length number of bytes, {@code >= 1}; {@code offset + length <= buffer.limit()}
+     * @param access required rights; the empty set means local read only
+     * @return a live handle, to be released exactly once by the caller
+     * @throws RegistrationException     as {@link #acquire(long, long, Set)}
+     * @throws IllegalArgumentException  when {@code buffer} is a heap buffer (the garbage
+     *                                   collector moves it: use a direct buffer), when it is
+     *                                   read-only and {@code access} contains {@link
+     *                                   Access#LOCAL_WRITE}, {@link Access#REMOTE_WRITE} or
+     *                                   {@link Access#REMOTE_ATOMIC} (use the writable buffer
+     *                                   it is a view of, or read rights only), or when {@code
+     *                                   length} is 0; the message names the remedy
+     * @throws IndexOutOfBoundsException when {@code [offset, offset + length)} is not within
+     *                                   {@code [0, buffer.limit())}
+     * @throws CacheClosedException      when the cache was closed before the call
+     */
+    default RegistrationHandle acquire(ByteBuffer buffer, int offset, int length,
+            Set<Access> access) throws RegistrationException {
+        long address = DirectBuffers.address(buffer, offset, length, access);
+        return new BufferHandle(acquire(address, length, access), buffer);
+    }
 
     /**
      * Invalidates every cached registration overlapping {@code [address, address + length)},

@@ -79,6 +79,7 @@ struct ufd {
 	uint64_t last;		/* counter carried by the last LAST (0 at open) */
 	bool delivered_any;	/* an INVAL came since the last LAST */
 	enum used_state used;
+	uint32_t features;	/* agreed by EXCHANGE_FEATURES (0 without it) */
 	bool async;		/* O_ASYNC with us as owner */
 	bool nonblock;
 };
@@ -181,7 +182,7 @@ unsigned int pending_reports(struct ufd *u);
 void fd_forget(struct ufd *u);
 void check_fdinfo(struct ufd *u);
 bool read_fdinfo(int fd, uint64_t *regs, uint64_t *queued, uint64_t *counter,
-		 uint64_t *features);
+		 uint64_t *features, uint64_t *reported, uint64_t *filtered);
 
 /* memory.c: arena, read buffer, hostile pointers */
 void memory_init(void);
@@ -220,6 +221,10 @@ void op_arena_touch(void);
 void op_arena_protect(void);
 void op_arena_discard(void);
 void op_arena_remap(void);
+void op_soft_dirty_reset(void);
+void op_fork_exit(void);
+void benign_begin(void);
+void benign_end(const char *how);
 void op_fork(void);
 void op_pass_fd(void);
 void op_reap(void);

@@ -267,7 +267,7 @@ void fd_forget(struct ufd *u)
 
 /* Parses /proc/self/fdinfo/FD; false if a line is missing. */
 bool read_fdinfo(int fd, uint64_t *regs, uint64_t *queued, uint64_t *counter,
-		 uint64_t *features)
+		 uint64_t *features, uint64_t *reported, uint64_t *filtered)
 {
 	char path[64], line[256];
 	unsigned int found = 0;
@@ -287,24 +287,32 @@ bool read_fdinfo(int fd, uint64_t *regs, uint64_t *queued, uint64_t *counter,
 			*counter = value, found |= 4;
 		else if (sscanf(line, "features: %llx", &value) == 1)
 			*features = value, found |= 8;
+		else if (sscanf(line, "invalidations_reported: %llu", &value) == 1)
+			*reported = value, found |= 16;
+		else if (sscanf(line, "invalidations_filtered: %llu", &value) == 1)
+			*filtered = value, found |= 32;
 	}
 	fclose(f);
-	return found == 15;
+	return found == 63;
 }
 
 /*
  * /proc/self/fdinfo agrees with the model: the exact number of
  * registrations, at least as many queued events as are owed, a counter
- * between the values mapped before and after, no features.
+ * between the values mapped before and after, the agreed features, no
+ * invalidation filtered without UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES and no
+ * more reported than the counter moved.
  */
 void check_fdinfo(struct ufd *u)
 {
 	uint64_t regs = 0, queued = 0, counter = 0, features = 0, before;
+	uint64_t reported = 0, filtered = 0;
 	unsigned int owed = pending_reports(u);
 
 	before = observe(u);
-	if (!check(read_fdinfo(u->fd, &regs, &queued, &counter, &features),
-		   "fd#%u: /proc/self/fdinfo/%d lacks registrations/queued/counter/features",
+	if (!check(read_fdinfo(u->fd, &regs, &queued, &counter, &features, &reported,
+			       &filtered),
+		   "fd#%u: /proc/self/fdinfo/%d lacks registrations/queued/counter/features/invalidations_reported/invalidations_filtered",
 		   u->id, u->fd))
 		return;
 	if (u->foreign)
@@ -316,7 +324,13 @@ void check_fdinfo(struct ufd *u)
 	      u->id, queued, regs, owed);
 	check(counter >= before, "fd#%u: fdinfo counter %" PRIu64 " is below %" PRIu64 " seen before",
 	      u->id, counter, before);
-	check(features == 0, "fd#%u: fdinfo features %#" PRIx64 ", not 0", u->id, features);
+	check(features == u->features, "fd#%u: fdinfo features %#" PRIx64 ", not %#x", u->id,
+	      features, u->features);
+	check(filtered == 0 || (u->features & UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES),
+	      "fd#%u: fdinfo shows %" PRIu64 " invalidations filtered without the feature",
+	      u->id, filtered);
+	check(reported <= counter, "fd#%u: fdinfo shows %" PRIu64 " invalidations reported, counter %" PRIu64,
+	      u->id, reported, counter);
 	if (counter > u->seen)
 		u->seen = counter;
 	observe(u);

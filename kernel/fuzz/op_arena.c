@@ -197,10 +197,12 @@ void op_arena_protect(void)
 	prot = rng_percent(&P.rng, 50) ? PROT_READ | PROT_WRITE :
 	       rng_percent(&P.rng, 50) ? PROT_READ : PROT_NONE;
 	set_what("mprotect arena pages [%ld, %ld) %s", first, first + n, prot_name(prot));
+	benign_begin();
 	if (!check_errno(mprotect(page_addr(first), n * P.page_size, prot), 0, "mprotect")) {
 		resync_arena();
 		return;
 	}
+	benign_end("mprotect");
 	/*
 	 * mprotect splits VMAs at the ends of the range but never joins the
 	 * different VMAs inside it: each keeps an identity of its own.

@@ -98,11 +98,14 @@ static void exchange(struct ufd *u)
 {
 	size_t readable = sizeof(uint32_t), writable = sizeof(uint32_t);
 	const char *kind = "a good pointer";
-	uint32_t value, *arg = &value;
+	uint32_t value, asked, *arg = &value;
 	long ret;
 	int want;
 
 	value = (uint32_t)rng_next(&P.rng);
+	if (rng_percent(&P.rng, 40))
+		value = UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES;
+	asked = value;
 	if (rng_percent(&P.rng, 25))
 		arg = bad_pointer(sizeof(value), &readable, &writable, &kind);
 	set_what("EXCHANGE_FEATURES fd#%u %#x through %s", u->id, value, kind);
@@ -128,7 +131,10 @@ static void exchange(struct ufd *u)
 		want = u->used == USED ? EINVAL : 0;
 	if (check_errno(ret, want, u->used == USED ? "EXCHANGE_FEATURES after use" :
 			"EXCHANGE_FEATURES first") && ret == 0)
-		check(value == 0, "EXCHANGE_FEATURES answered %#x, not 0", value);
+		if (check(value == (asked & UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES),
+			  "EXCHANGE_FEATURES answered %#x to %#x, not %#x", value, asked,
+			  asked & UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES))
+			u->features = value;
 	u->used = USED;
 }
 

@@ -58,6 +58,8 @@ static const struct op ops[] = {
 	{ op_arena_protect, 25, false },
 	{ op_arena_discard, 40, false },
 	{ op_arena_remap, 25, false },
+	{ op_soft_dirty_reset, 8, false },
+	{ op_fork_exit, 2, false },
 	{ op_fork, 1, true },
 	{ op_pass_fd, 1, true },
 	{ op_reap, 3, true },

@@ -150,6 +150,19 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
         return skipsSamePages;
     }
 
+    @Override
+    public String fdinfo() {
+        enter();
+        try {
+            return java.nio.file.Files.readString(
+                    java.nio.file.Path.of("/proc/self/fdinfo/" + file.fd));
+        } catch (java.io.IOException e) {
+            return "";
+        } finally {
+            exit();
+        }
+    }
+
     private static void closeQuietly(int fd) {
         try {
             LibC.close(fd);

@@ -18,6 +18,12 @@ interface UmmunotifyDevice extends AutoCloseable {
      */
     boolean skipsSamePages();
 
+    /**
+     * The file's {@code /proc/self/fdinfo} text ({@code name:\tvalue} lines); empty when it
+     * cannot be read. Not for the hot path: it opens and reads a file.
+     */
+    String fdinfo();
+
     /** Acquire load of the mapped generation counter; no system call, no allocation. */
     long counterAcquire();
 

@@ -158,6 +158,30 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         return device.skipsSamePages();
     }
 
+    /**
+     * How many invalidations of watched ranges the kernel left out because they kept the pages
+     * ({@code invalidations_filtered} in the file's fdinfo), or -1 when the module does not say
+     * (an older module) or the source is closed. Reads a /proc file: not for the hot path.
+     */
+    public long invalidationsFilteredByKernel() {
+        String text;
+        try {
+            text = device.fdinfo();
+        } catch (IllegalStateException closed) {
+            return -1;
+        }
+        for (String line : text.split("\n")) {
+            if (line.startsWith("invalidations_filtered:")) {
+                try {
+                    return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
+    }
+
     @Override
     public boolean hasPendingInvalidations() {
         return device.counterAcquire() != lastSeenCounter;

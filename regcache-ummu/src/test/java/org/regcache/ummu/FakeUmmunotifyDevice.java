@@ -49,7 +49,26 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
     void keepPages(long start, long end) {
         if (!skipsSamePages) {
             invalidate(start, end);
+            return;
         }
+        synchronized (this) {
+            for (long[] range : registrations.values()) {
+                if (range[0] < end && start < range[1]) {
+                    filtered++;
+                    return;
+                }
+            }
+        }
+    }
+
+    private long filtered;
+
+    @Override
+    public synchronized String fdinfo() {
+        checkOpen();
+        return "registrations:\t" + registrations.size() + "\nqueued:\t" + queue.size()
+                + "\ncounter:\t" + counter.getAcquire() + "\nfeatures:\t0x"
+                + (skipsSamePages ? 1 : 0) + "\ninvalidations_filtered:\t" + filtered + "\n";
     }
 
     synchronized void maxRegions(int max) {

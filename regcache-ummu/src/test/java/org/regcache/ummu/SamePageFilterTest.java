@@ -67,6 +67,18 @@ class SamePageFilterTest {
     }
 
     @Test
+    void theKernelsCountOfFilteredInvalidationsIsReadFromFdinfo() throws Exception {
+        FakeUmmunotifyDevice device = new FakeUmmunotifyDevice(true);
+        UmmunotifyInvalidationSource source = new UmmunotifyInvalidationSource(device, false);
+        try (RegistrationCache cache = RegistrationCache.builder().registrar(registrar)
+                .invalidationSource(() -> source).maxPinnedBytes(1L << 30).build()) {
+            churnProtections(cache, device, 7);
+            assertEquals(7, source.invalidationsFilteredByKernel());
+        }
+        assertEquals(-1, source.invalidationsFilteredByKernel()); // closed
+    }
+
+    @Test
     void withoutTheFeatureEveryProtectionChangeCostsARegistration() throws Exception {
         FakeUmmunotifyDevice device = new FakeUmmunotifyDevice(false);
         try (RegistrationCache cache = cache(device)) {

@@ -84,6 +84,15 @@ public final class CacheStats {
         return misses;
     }
 
+    /**
+     * {@code hits / (hits + misses)}, from 0 to 1; 1 when there was no acquire yet (nothing
+     * missed), as Caffeine's {@code CacheStats.hitRate()}.
+     */
+    public double hitRate() {
+        long requests = hits + misses;
+        return requests == 0 ? 1.0 : (double) hits / requests;
+    }
+
     /** Successful calls to {@link Registrar#register}. */
     public long registrations() {
         return registrations;

@@ -2,6 +2,8 @@ package org.regcache.api;
 
 import java.util.Objects;
 import java.util.function.Supplier;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +20,9 @@ import org.slf4j.LoggerFactory;
  *     invalidation, so it returns stale registrations after memory changes. Demonstrations and
  *     tests only.
  * </ul>
+ *
+ * <p>In every mode, {@link #jmxName(String)} makes the cache's {@link CacheStats} visible through
+ * JMX as a {@link RegistrationCacheMBean}.
  *
  * <p>Every setter checks its argument at once and throws an exception naming the parameter;
  * {@link #build()} checks the combination. The builder is not thread-safe; it may build several
@@ -40,6 +45,7 @@ public final class RegistrationCacheBuilder {
     private long pageSize = DEFAULT_PAGE_SIZE;
     private boolean uncached;
     private boolean unsafeWithoutInvalidation;
+    private ObjectName jmxName;
 
     RegistrationCacheBuilder() {
     }
@@ -131,12 +137,60 @@ public final class RegistrationCacheBuilder {
     }
 
     /**
-     * Checks the configuration, opens the invalidation source (cached mode) and returns the
-     * cache.
+     * Registers the cache's statistics as a {@link RegistrationCacheMBean} with the platform
+     * MBean server ({@link java.lang.management.ManagementFactory#getPlatformMBeanServer()})
+     * under this name when {@link #build()} returns, and unregisters it when the cache is
+     * closed. Optional; by default nothing is registered. Each live cache needs its own name.
      *
-     * @throws IllegalStateException naming the missing or conflicting parameters
+     * @param name a JMX object name that is not a pattern, for example {@code
+     *             "org.regcache:type=RegistrationCache,name=rdma-client"}
+     * @throws IllegalArgumentException when {@code name} is not a valid object name or is a
+     *                                  pattern (contains {@code *} or {@code ?} wildcards)
+     */
+    public RegistrationCacheBuilder jmxName(String name) {
+        Objects.requireNonNull(name, "jmxName");
+        ObjectName parsed;
+        try {
+            parsed = new ObjectName(name);
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalArgumentException("jmxName is not a JMX object name (domain:key=value"
+                    + "[,key=value...], e.g. org.regcache:type=RegistrationCache,name=x): '"
+                    + name + "': " + e.getMessage(), e);
+        }
+        if (parsed.isPattern()) {
+            throw new IllegalArgumentException("jmxName must name one MBean, not a pattern: '"
+                    + name + "'");
+        }
+        this.jmxName = parsed;
+        return this;
+    }
+
+    /**
+     * Checks the configuration, opens the invalidation source (cached mode), registers the
+     * MBean (when a {@link #jmxName} was given) and returns the cache.
+     *
+     * @return a new cache, which the caller closes
+     * @throws IllegalStateException naming the missing or conflicting parameters, or when the
+     *     {@link #jmxName} is already registered (the cache and its source are closed then)
      */
     public RegistrationCache build() {
+        RegistrationCache cache = buildCache();
+        if (jmxName == null) {
+            return cache;
+        }
+        try {
+            return JmxRegisteredCache.register(cache, jmxName);
+        } catch (RuntimeException | Error e) {
+            try {
+                cache.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private RegistrationCache buildCache() {
         if (registrar == null) {
             throw new IllegalStateException("registrar is required");
         }

@@ -26,9 +26,20 @@ public final class CacheStats {
     private final boolean skipsSamePageInvalidations;
 
     /**
-     * Creates a snapshot. Normally only caches call this.
+     * Creates a snapshot of a cache whose source reports every change (as {@link
+     * #CacheStats(long, long, long, long, long, Map, long, long, long, long, boolean)} with
+     * {@code false}). Normally only caches call this.
      *
-     * @param evictions count per cause; a missing cause counts 0
+     * @param hits                  acquires satisfied by a cached registration
+     * @param misses                acquires that had to register
+     * @param registrations         successful registrations
+     * @param deregistrations       deregistrations, failed ones included
+     * @param invalidationsReceived invalidations delivered by the invalidation source
+     * @param evictions             count per cause; a missing cause counts 0
+     * @param pinnedBytes           bytes registered and not yet deregistered
+     * @param pinnedEntries         registrations not yet deregistered
+     * @param detachedInUseEntries  entries that left the cache while in use
+     * @param detachedInUseBytes    bytes of those entries
      * @throws IllegalArgumentException when a value is negative
      */
     public CacheStats(long hits, long misses, long registrations, long deregistrations,
@@ -43,7 +54,17 @@ public final class CacheStats {
      * keep the pages ({@link InvalidationSource#skipsSamePageInvalidations()}). Normally only
      * caches call this.
      *
-     * @param evictions count per cause; a missing cause counts 0
+     * @param hits                  acquires satisfied by a cached registration
+     * @param misses                acquires that had to register
+     * @param registrations         successful registrations
+     * @param deregistrations       deregistrations, failed ones included
+     * @param invalidationsReceived invalidations delivered by the invalidation source
+     * @param evictions             count per cause; a missing cause counts 0
+     * @param pinnedBytes           bytes registered and not yet deregistered
+     * @param pinnedEntries         registrations not yet deregistered
+     * @param detachedInUseEntries  entries that left the cache while in use
+     * @param detachedInUseBytes    bytes of those entries
+     * @param skipsSamePageInvalidations {@link #skipsSamePageInvalidations()}
      * @throws IllegalArgumentException when a value is negative
      */
     public CacheStats(long hits, long misses, long registrations, long deregistrations,
@@ -74,46 +95,56 @@ public final class CacheStats {
         return value;
     }
 
-    /** Acquires satisfied by a cached registration. */
+    /** {@return the acquires satisfied by a cached registration} */
     public long hits() {
         return hits;
     }
 
-    /** Acquires that had to register (including those that then failed). */
+    /** {@return the acquires that had to register (including those that then failed)} */
     public long misses() {
         return misses;
     }
 
     /**
-     * {@code hits / (hits + misses)}, from 0 to 1; 1 when there was no acquire yet (nothing
-     * missed), as Caffeine's {@code CacheStats.hitRate()}.
+     * {@return {@code hits / (hits + misses)}, from 0 to 1}; 1 when there was no acquire yet
+     * (nothing missed), as Caffeine's {@code CacheStats.hitRate()}.
      */
     public double hitRate() {
         long requests = hits + misses;
         return requests == 0 ? 1.0 : (double) hits / requests;
     }
 
-    /** Successful calls to {@link Registrar#register}. */
+    /** {@return the successful calls to {@link Registrar#register}} */
     public long registrations() {
         return registrations;
     }
 
-    /** Calls to {@link Registrar#deregister}, failed ones included (the registration is gone). */
+    /**
+     * {@return the calls to {@link Registrar#deregister}}, failed ones included (the
+     * registration is gone either way).
+     */
     public long deregistrations() {
         return deregistrations;
     }
 
-    /** Invalidations delivered by the invalidation source, for live or dead cookies. */
+    /**
+     * {@return the invalidations delivered by the invalidation source}, for live or dead
+     * cookies.
+     */
     public long invalidationsReceived() {
         return invalidationsReceived;
     }
 
-    /** Entries that left the cache for {@code cause}. */
+    /**
+     * {@return the entries that left the cache for {@code cause}}
+     *
+     * @param cause why they left
+     */
     public long evictions(EvictionCause cause) {
         return evictions.get(Objects.requireNonNull(cause, "cause"));
     }
 
-    /** Entries that left the cache for any cause. */
+    /** {@return the entries that left the cache for any cause} */
     public long evictionCount() {
         long sum = 0;
         for (long n : evictions.values()) {
@@ -122,30 +153,35 @@ public final class CacheStats {
         return sum;
     }
 
-    /** Bytes registered by the cache and not yet deregistered (cached, in use or detached). */
+    /**
+     * {@return the bytes registered by the cache and not yet deregistered} (cached, in use or
+     * detached).
+     */
     public long pinnedBytes() {
         return pinnedBytes;
     }
 
-    /** Registrations made by the cache and not yet deregistered. */
+    /** {@return the registrations made by the cache and not yet deregistered} */
     public long pinnedEntries() {
         return pinnedEntries;
     }
 
-    /** Entries that left the cache while in use and wait for their last release. */
+    /**
+     * {@return the entries that left the cache while in use and wait for their last release}
+     */
     public long detachedInUseEntries() {
         return detachedInUseEntries;
     }
 
-    /** Bytes of {@link #detachedInUseEntries()}. */
+    /** {@return the bytes of {@link #detachedInUseEntries()}} */
     public long detachedInUseBytes() {
         return detachedInUseBytes;
     }
 
     /**
-     * Whether the cache's invalidation source leaves out changes after which a registered range
-     * maps the same pages (mprotect(), NUMA balancing, fork() whose child does not write...), so
-     * that they cost no re-registration; see {@link
+     * {@return whether the cache's invalidation source leaves out changes after which a registered range
+     * maps the same pages} (mprotect(), NUMA balancing, fork() whose child does not write...),
+     * so that they cost no re-registration; see {@link
      * InvalidationSource#skipsSamePageInvalidations()}. A setting, not a counter: {@code false}
      * for an uncached cache and for a source (or kernel module) without the filter.
      */
@@ -153,7 +189,11 @@ public final class CacheStats {
         return skipsSamePageInvalidations;
     }
 
-    /** This snapshot with {@link #skipsSamePageInvalidations()} set to {@code on}. */
+    /**
+     * {@return this snapshot with {@link #skipsSamePageInvalidations()} set to {@code on}}
+     *
+     * @param on the setting
+     */
     public CacheStats withSkipsSamePageInvalidations(boolean on) {
         if (on == skipsSamePageInvalidations) {
             return this;

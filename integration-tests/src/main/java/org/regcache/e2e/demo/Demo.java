@@ -3,9 +3,12 @@ package org.regcache.e2e.demo;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,6 +21,7 @@ import org.regcache.e2e.workload.ProgressListener;
 import org.regcache.e2e.workload.Workload;
 import org.regcache.e2e.workload.WorkloadConfig;
 import org.regcache.e2e.workload.WorkloadResult;
+import org.regcache.ummu.UmmunotifyInvalidationSource;
 import org.regcache.verbs.DisniProtectionDomain;
 
 /**
@@ -66,19 +70,30 @@ public final class Demo {
         WorkloadConfig workload = options.workload();
         printSetup(options, address, out);
         Map<CacheMode, WorkloadResult> results = new EnumMap<>(CacheMode.class);
+        Map<String, Long> filtered = new HashMap<>();
         List<String> problems = new ArrayList<>();
+        Map<String, Long> numaBefore = Map.of();
         try (DisniProtectionDomain domain = DisniProtectionDomain.open(address)) {
             warmUp(options, domain, address, out);
-            runTurns(options, domain, address, results, problems, out);
+            numaBefore = numaCounters();
+            runTurns(options, domain, address, results, filtered, problems, out);
         }
         out.println();
+        List<WorkloadResult> rows = new ArrayList<>();
+        for (CacheMode mode : options.modes()) {
+            if (results.containsKey(mode)) {
+                rows.add(results.get(mode));
+            }
+        }
         WorkloadResult baseline = results.get(CacheMode.UNCACHED);
-        List<WorkloadResult> rows = new ArrayList<>(results.values());
         for (String line : ResultTable.render(rows,
-                baseline != null && baseline.totals().bytes() > 0 ? baseline : null)) {
+                baseline != null && baseline.totals().bytes() > 0 ? baseline : null, filtered)) {
             out.println(line);
         }
         out.println();
+        if (options.numa()) {
+            numaReport(results, filtered, numaBefore, numaCounters(), out);
+        }
         verdict(results, problems, out);
         if (problems.isEmpty()) {
             out.println("demo: every expectation held");
@@ -97,13 +112,16 @@ public final class Demo {
      * per turn, and one a second within longer turns.
      */
     private static void runTurns(DemoOptions options, DisniProtectionDomain domain,
-            InetAddress address, Map<CacheMode, WorkloadResult> results, List<String> problems,
-            PrintStream out) throws IOException {
+            InetAddress address, Map<CacheMode, WorkloadResult> results,
+            Map<String, Long> filtered, List<String> problems, PrintStream out)
+            throws IOException {
         Map<CacheMode, RegistrationCache> caches = new EnumMap<>(CacheMode.class);
         Map<CacheMode, Workload> workloads = new EnumMap<>(CacheMode.class);
+        Map<CacheMode, UmmunotifyInvalidationSource> sources = new EnumMap<>(CacheMode.class);
         try {
             for (CacheMode mode : options.modes()) {
-                RegistrationCache cache = mode.open(domain.registrar(), options.maxPinnedBytes());
+                RegistrationCache cache = mode.open(domain.registrar(), options.maxPinnedBytes(),
+                        source -> sources.put(mode, source));
                 caches.put(mode, cache);
                 workloads.put(mode, Workload.open(cache, address, domain.pd(),
                         options.workload()));
@@ -123,6 +141,10 @@ public final class Demo {
                             new ProgressLine(tag, before, turn, out));
                     WorkloadResult sum = results.merge(mode, result,
                             WorkloadResult::followedBy);
+                    UmmunotifyInvalidationSource source = sources.get(mode);
+                    if (source != null && source.invalidationsFilteredByKernel() >= 0) {
+                        filtered.put(mode.label(), source.invalidationsFilteredByKernel());
+                    }
                     out.println(ProgressLine.format(tag, sum.elapsedNanos(), sum.totals(),
                             sum.stats()));
                     if (!result.completed()) {
@@ -173,6 +195,59 @@ public final class Demo {
                         + result.failure());
             }
         }
+    }
+
+    /** NUMA balancing's counters in /proc/vmstat (empty where the kernel has none). */
+    private static Map<String, Long> numaCounters() {
+        Map<String, Long> counters = new HashMap<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/vmstat"))) {
+                String[] kv = line.split(" ");
+                if (kv.length == 2 && (kv[0].equals("numa_pte_updates")
+                        || kv[0].equals("numa_hint_faults")
+                        || kv[0].equals("numa_pages_migrated"))) {
+                    counters.put(kv[0], Long.parseLong(kv[1]));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return Map.of();
+        }
+        return counters;
+    }
+
+    /**
+     * With --numa: what NUMA balancing did during the counted turns, and per caching mode the
+     * invalidations per minute of its own run time and its hit rate.
+     */
+    private static void numaReport(Map<CacheMode, WorkloadResult> results,
+            Map<String, Long> filtered, Map<String, Long> before, Map<String, Long> after,
+            PrintStream out) {
+        out.println(String.format(Locale.ROOT, "NUMA balancing during the turns: %,d PTE updates"
+                + " by the scan, %,d hinting faults, %,d pages migrated (/proc/vmstat).",
+                delta(before, after, "numa_pte_updates"), delta(before, after,
+                        "numa_hint_faults"), delta(before, after, "numa_pages_migrated")));
+        for (CacheMode mode : List.of(CacheMode.UMMUNOTIFY,
+                CacheMode.UMMUNOTIFY_EVERY_INVALIDATION)) {
+            WorkloadResult r = results.get(mode);
+            if (r == null || r.elapsedNanos() <= 0) {
+                continue;
+            }
+            double minutes = r.elapsedNanos() / 60e9;
+            Long skipped = filtered.get(mode.label());
+            out.println(String.format(Locale.ROOT, "(%s) %.1f invalidations per minute received"
+                    + "%s, hit rate %.1f%% (%s)", mode.letter(),
+                    r.stats().invalidationsReceived() / minutes,
+                    skipped == null ? "" : String.format(Locale.ROOT,
+                            ", %.1f per minute filtered by the kernel", skipped / minutes),
+                    100 * r.hitRate(), r.stats().skipsSamePageInvalidations()
+                            ? "UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES on"
+                            : "every invalidation reported"));
+        }
+        out.println();
+    }
+
+    private static long delta(Map<String, Long> before, Map<String, Long> after, String name) {
+        return after.getOrDefault(name, 0L) - before.getOrDefault(name, 0L);
     }
 
     private static String deviceAddress(DemoOptions options) {
@@ -232,6 +307,17 @@ public final class Demo {
                 if (speedup <= 1) {
                     out.println("    note: (b) was not faster than (a) in this run");
                 }
+            }
+        }
+        WorkloadResult unfiltered = results.get(CacheMode.UMMUNOTIFY_EVERY_INVALIDATION);
+        if (unfiltered != null) {
+            out.println(String.format(Locale.ROOT, "(d) %,d corrupted of %,d transfers, %,d"
+                    + " invalidations received from /dev/ummunotify.",
+                    unfiltered.totals().corrupted(), unfiltered.totals().transfers(),
+                    unfiltered.stats().invalidationsReceived()));
+            if (unfiltered.totals().corrupted() > 0) {
+                problems.add("(d) the unfiltered ummunotify cache delivered corrupted data: "
+                        + unfiltered.corruptions());
             }
         }
         if (unsafe != null) {

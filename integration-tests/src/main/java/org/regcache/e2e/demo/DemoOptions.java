@@ -23,10 +23,11 @@ import org.regcache.e2e.workload.WorkloadConfig;
  *                       so that the JIT has compiled the code all modes share
  * @param maxPinnedBytes capacity of the caching modes
  * @param address        IPv4 address of the RDMA device, or null for $RXE_IP
+ * @param numa           the guest has two NUMA nodes with balancing on: report its work
  */
 public record DemoOptions(List<CacheMode> modes, WorkloadConfig workload, int rounds,
         Duration warmup,
-        long maxPinnedBytes, String address) {
+        long maxPinnedBytes, String address, boolean numa) {
 
     /** The usage text. */
     public static final String USAGE = String.join("\n",
@@ -40,7 +41,12 @@ public record DemoOptions(List<CacheMode> modes, WorkloadConfig workload, int ro
             "  --churn P          chance of a buffer change before each transfer (default 0.01)",
             "  --changes LIST     kinds of change: " + kindNames() + " (default: all)",
             "  --threads N        client threads, each with its own connection (default 1)",
-            "  --modes LIST       modes to run, of a,b,c (default a,b,c)",
+            "  --modes LIST       modes to run, of a,b,c,d (default a,b,c; with --numa a,b,d,c)",
+            "                     (d): (b) without the kernel's filter of invalidations that",
+            "                     keep the pages (UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES)",
+            "  --numa             the guest has two NUMA nodes and NUMA balancing on",
+            "                     (integration-tests/demo --numa): adds (d), reports the",
+            "                     balancing scan's work and invalidations per minute",
             "  --max-pinned SIZE  capacity of the caches (default 256m)",
             "  --seed N           seed of the random choices (default 1)",
             "  --ip ADDRESS       IPv4 address of the RDMA device (default $RXE_IP)",
@@ -61,7 +67,8 @@ public record DemoOptions(List<CacheMode> modes, WorkloadConfig workload, int ro
         double churn = 0.01;
         Set<ChurnKind> kinds = EnumSet.allOf(ChurnKind.class);
         int threads = 1;
-        List<CacheMode> modes = List.of(CacheMode.values());
+        List<CacheMode> modes = null;
+        boolean numa = false;
         long maxPinned = 256L << 20;
         long seed = 1;
         String address = null;
@@ -69,6 +76,10 @@ public record DemoOptions(List<CacheMode> modes, WorkloadConfig workload, int ro
             String option = args[i];
             if (option.equals("--help") || option.equals("-h")) {
                 return null;
+            }
+            if (option.equals("--numa")) {
+                numa = true;
+                continue;
             }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException(option.startsWith("--")
@@ -116,6 +127,11 @@ public record DemoOptions(List<CacheMode> modes, WorkloadConfig workload, int ro
                     throw new IllegalArgumentException("unknown option '" + option + "'");
             }
         }
+        if (modes == null) {
+            modes = numa ? List.of(CacheMode.UNCACHED, CacheMode.UMMUNOTIFY,
+                    CacheMode.UMMUNOTIFY_EVERY_INVALIDATION, CacheMode.UNSAFE_NO_INVALIDATION)
+                    : CacheMode.DEFAULT;
+        }
         WorkloadConfig workload = new WorkloadConfig(sizes, threads, buffers, kinds, churn,
                 Duration.ofSeconds(seconds), 0, seed);
         if (maxPinned < workload.bufferSize()) {
@@ -127,7 +143,7 @@ public record DemoOptions(List<CacheMode> modes, WorkloadConfig workload, int ro
                     + seconds + ": each turn runs at least a second");
         }
         return new DemoOptions(modes, workload, rounds, Duration.ofSeconds(warmup), maxPinned,
-                address);
+                address, numa);
     }
 
     /** How long one turn of a mode runs: the mode's time divided by the rounds. */

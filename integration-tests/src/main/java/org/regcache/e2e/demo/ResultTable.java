@@ -3,17 +3,19 @@ package org.regcache.e2e.demo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.regcache.e2e.workload.ByteSizes;
 import org.regcache.e2e.workload.WorkloadResult;
 
 /**
  * The demo's final table: one row per run with transfers, bytes, cache hit rate,
- * registrations avoided, invalidations received, corrupted transfers, throughput and the
- * speedup over a baseline run.
+ * registrations avoided, invalidations (those the cache received, each dropping a
+ * registration, and those the kernel filtered out because the pages stayed), corrupted
+ * transfers, throughput and the speedup over a baseline run.
  */
 public final class ResultTable {
     private static final String[] HEADERS = {"transfers", "bytes", "hit rate", "regs avoided",
-        "invalidations", "corrupted", "throughput", "speedup"};
+        "inval. real", "inval. filtered", "corrupted", "throughput", "speedup"};
 
     private ResultTable() {
     }
@@ -27,6 +29,21 @@ public final class ResultTable {
      * @return the lines, header first
      */
     public static List<String> render(List<WorkloadResult> results, WorkloadResult baseline) {
+        return render(results, baseline, Map.of());
+    }
+
+    /**
+     * Renders the table.
+     *
+     * @param results  the runs, in row order
+     * @param baseline the run the speedup column compares with (its own row shows 1.00x), or
+     *                 null for no speedup column values ("-")
+     * @param filtered by row label, the invalidations the kernel left out for that run
+     *                 (UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES); "-" for a run without a count
+     * @return the lines, header first
+     */
+    public static List<String> render(List<WorkloadResult> results, WorkloadResult baseline,
+            Map<String, Long> filtered) {
         List<String[]> rows = new ArrayList<>();
         for (WorkloadResult r : results) {
             rows.add(new String[] {
@@ -36,6 +53,8 @@ public final class ResultTable {
                 String.format(Locale.ROOT, "%.1f%%", 100 * r.hitRate()),
                 String.format(Locale.ROOT, "%,d", r.registrationsAvoided()),
                 String.format(Locale.ROOT, "%,d", r.stats().invalidationsReceived()),
+                filtered.containsKey(r.label())
+                        ? String.format(Locale.ROOT, "%,d", filtered.get(r.label())) : "-",
                 String.format(Locale.ROOT, "%,d", r.totals().corrupted()),
                 ByteSizes.format(r.bytesPerSecond()) + "/s",
                 baseline == null ? "-" : String.format(Locale.ROOT, "%.2fx",

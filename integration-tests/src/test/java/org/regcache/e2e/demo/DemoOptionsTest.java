@@ -16,13 +16,26 @@ class DemoOptionsTest {
     @Test
     void defaultsRunAllThreeModesWithEveryChange() {
         DemoOptions o = DemoOptions.parse();
-        assertEquals(List.of(CacheMode.values()), o.modes());
+        assertEquals(List.of(CacheMode.UNCACHED, CacheMode.UMMUNOTIFY,
+                CacheMode.UNSAFE_NO_INVALIDATION), o.modes());
+        assertEquals(false, o.numa());
         assertEquals(EnumSet.allOf(ChurnKind.class), o.workload().churnKinds());
         assertEquals(List.of(1024, 4096), o.workload().sizes());
         assertEquals(Duration.ofSeconds(10), o.workload().duration());
         assertEquals(10, o.rounds());
         assertEquals(Duration.ofSeconds(1), o.turn());
         assertNull(o.address());
+    }
+
+    @Test
+    void numaAddsTheUnfilteredCacheBeforeTheUnsafeOne() {
+        DemoOptions o = DemoOptions.parse("--seconds", "20", "--numa");
+        assertEquals(true, o.numa());
+        assertEquals(List.of(CacheMode.UNCACHED, CacheMode.UMMUNOTIFY,
+                CacheMode.UMMUNOTIFY_EVERY_INVALIDATION, CacheMode.UNSAFE_NO_INVALIDATION),
+                o.modes());
+        assertEquals(List.of(CacheMode.UMMUNOTIFY_EVERY_INVALIDATION, CacheMode.UMMUNOTIFY),
+                DemoOptions.parse("--numa", "--modes", "d,b").modes());
     }
 
     @Test
@@ -60,7 +73,7 @@ class DemoOptionsTest {
         assertMessage("--seconds must be a positive number", "--seconds", "0");
         assertMessage("--churn must be within 0 .. 1", "--churn", "2");
         assertMessage("unknown change 'shred'", "--changes", "shred");
-        assertMessage("no mode 'd'", "--modes", "a,d");
+        assertMessage("no mode 'e'", "--modes", "a,e");
         assertMessage("mode b given twice", "--modes", "b,b");
         assertMessage("not a size: 'big'", "--sizes", "big");
         assertMessage("smaller than one buffer", "--max-pinned", "1k");

@@ -24,8 +24,12 @@
  * reported once, with the hint of its page, never before the invalidating
  * call started.
  *
- * Runs for 3 s by default; --seconds N or UMN_STRESS_SECONDS=N for longer
- * (the reliability run).
+ * Bounded by work, not by time: it runs until the workers made
+ * MIN_HIT_CALLS invalidating calls, MIN_EARLY_UNREGS unregistrations raced
+ * ahead of the reader and the reader read MIN_LASTS LAST events (seconds on
+ * an idle guest, however slow a busy machine makes it); --seconds N or
+ * UMN_STRESS_SECONDS=N makes it go on for at least N s as well (the
+ * reliability run).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -41,7 +45,15 @@
 #define TABLE_SIZE	(1U << 20)	/* cookie records, reused round robin */
 #define READ_EVENTS	4096
 
-static unsigned int stress_seconds = 3;
+/* The work a run must see before it stops. */
+#define MIN_HIT_CALLS		10000
+#define MIN_EARLY_UNREGS	50
+#define MIN_LASTS		100
+
+/* Only catches a hang: the work above takes seconds, even at load 10. */
+#define HANG_TIMEOUT		900
+
+static unsigned int stress_seconds;	/* a minimum duration as well, or 0 */
 
 /* What a cookie's worker has done with it, in order. */
 enum cookie_state {
@@ -468,10 +480,23 @@ FIXTURE_TEARDOWN(stress)
 	close(self->s.fd);
 }
 
-TEST_F_TIMEOUT(stress, concurrent_register_invalidate_read_loses_no_event, 30)
+/* Whether the workers have done all the run must see. */
+static bool stress_done(struct stress *s, const struct timespec *start)
+{
+	struct timespec now;
+
+	if (atomic_load(&s->hit_calls) < MIN_HIT_CALLS ||
+	    atomic_load(&s->early_unregs) < MIN_EARLY_UNREGS ||
+	    atomic_load(&s->lasts) < MIN_LASTS)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec - start->tv_sec >= (time_t)stress_seconds;
+}
+
+TEST_F_TIMEOUT(stress, concurrent_register_invalidate_read_loses_no_event, HANG_TIMEOUT)
 {
 	struct stress *s = &self->s;
-	struct timespec start, now;
+	struct timespec start, end;
 	pthread_t reader;
 	uint64_t final_last;
 	bool eagain = false, got_last = false;
@@ -503,10 +528,9 @@ TEST_F_TIMEOUT(stress, concurrent_register_invalidate_read_loses_no_event, 30)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
 		usleep(100000);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while (!atomic_load(&s->stop) &&
-		 now.tv_sec - start.tv_sec < (time_t)stress_seconds);
+	} while (!atomic_load(&s->stop) && !stress_done(s, &start));
 	atomic_store(&s->stop, 1);
+	clock_gettime(CLOCK_MONOTONIC, &end);
 	for (i = 0; i < WORKERS; i++) {
 		ASSERT_EQ(0, pthread_join(self->w[i].thread, NULL));
 	}
@@ -546,11 +570,12 @@ TEST_F_TIMEOUT(stress, concurrent_register_invalidate_read_loses_no_event, 30)
 		       *s->counter - atomic_load(&s->hit_calls));
 	}
 
-	TH_LOG("%u s: %" PRIu64 " cookies, %" PRIu64 " invalidated by %" PRIu64
+	TH_LOG("%ld s: %" PRIu64 " cookies, %" PRIu64 " invalidated by %" PRIu64
 	       " calls, %" PRIu64
 	       " unregistered (%" PRIu64 " before their event was read), %" PRIu64
 	       " events and %" PRIu64 " LASTs in %" PRIu64 " reads, counter %" PRIu64,
-	       stress_seconds, atomic_load(&s->next_cookie), atomic_load(&s->hits),
+	       (long)(end.tv_sec - start.tv_sec), atomic_load(&s->next_cookie),
+	       atomic_load(&s->hits),
 	       atomic_load(&s->hit_calls), atomic_load(&s->unregs), atomic_load(&s->early_unregs),
 	       atomic_load(&s->events), atomic_load(&s->lasts), atomic_load(&s->reads),
 	       *s->counter);
@@ -591,6 +616,6 @@ int main(int argc, char **argv)
 	}
 	/* The harness kills a test after its timeout: leave room for ours. */
 	_stress_concurrent_register_invalidate_read_loses_no_event_object.timeout =
-		stress_seconds + 60;
+		stress_seconds + HANG_TIMEOUT;
 	return harness_main(argc, argv);
 }

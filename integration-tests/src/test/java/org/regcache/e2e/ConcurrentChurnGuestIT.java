@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -19,13 +18,15 @@ import org.regcache.e2e.workload.WorkloadResult;
 
 /**
  * Several threads, each with its own connection and buffers that it keeps changing, share one
- * /dev/ummunotify cache for a bounded time: no transfer is corrupted, and closing the cache
- * leaves no memory region and no watched range behind.
+ * /dev/ummunotify cache for a fixed number of transfers: no transfer is corrupted, and closing
+ * the cache leaves no memory region and no watched range behind.
  */
 @Tag("device")
 @Tag("unprivileged")
 class ConcurrentChurnGuestIT {
     private static final int THREADS = 3;
+    /** Per thread: with a change before a tenth of them, about 300 changes in all. */
+    private static final int TRANSFERS = 1000;
 
     @RegisterExtension
     static final GuestFixture guest = new GuestFixture();
@@ -39,11 +40,12 @@ class ConcurrentChurnGuestIT {
                 .maxPinnedBytes(64L << 20)
                 .build();
         WorkloadConfig config = new WorkloadConfig(List.of(4096, 16384, 65536), THREADS, 6,
-                EnumSet.allOf(ChurnKind.class), 0.1, Duration.ofSeconds(4), 0, 42);
+                EnumSet.allOf(ChurnKind.class), 0.1, GuestFixture.AT_MOST, TRANSFERS, 42);
         try {
             WorkloadResult result = guest.run("concurrent", cache, config);
             assertNull(result.failure());
-            assertTrue(result.totals().transfers() >= THREADS, "every thread transferred");
+            assertEquals(THREADS * TRANSFERS, result.totals().transfers(),
+                    "every thread did all its transfers");
             assertEquals(0, result.totals().corrupted(), () -> "corrupted: "
                     + result.corruptions());
             CacheStats stats = cache.stats();

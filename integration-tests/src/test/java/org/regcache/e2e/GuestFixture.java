@@ -1,6 +1,7 @@
 package org.regcache.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -27,8 +28,12 @@ import org.regcache.verbs.DisniProtectionDomain;
  * left registered.
  */
 final class GuestFixture implements BeforeAllCallback, AfterAllCallback {
-    /** Bounds every workload of the tests; they stop by transfer count long before. */
-    static final Duration AT_MOST = Duration.ofMinutes(3);
+    /**
+     * Only catches a hang: every workload of the tests stops by its transfer count long before
+     * (seconds on an idle machine), and {@link #run} fails, saying so, if this ran out first.
+     * Generous for a TCG guest on a busy machine (load 10).
+     */
+    static final Duration AT_MOST = Duration.ofMinutes(10);
 
     private InetAddress address;
     private DisniProtectionDomain domain;
@@ -70,8 +75,24 @@ final class GuestFixture implements BeforeAllCallback, AfterAllCallback {
         return Worker.open(0, cache, address, domain.pd(), config);
     }
 
+    /**
+     * Runs a workload bounded by its transfer count ({@code maxTransfersPerThread} of every
+     * thread); fails if its duration, a bound against hangs, ran out first.
+     */
     WorkloadResult run(String label, RegistrationCache cache, WorkloadConfig config)
             throws IOException {
-        return Workload.run(label, cache, address, domain.pd(), config, ProgressListener.NONE);
+        if (config.maxTransfersPerThread() == 0) {
+            throw new IllegalArgumentException("a test workload is bounded by its transfer"
+                    + " count: maxTransfersPerThread must be set");
+        }
+        WorkloadResult result = Workload.run(label, cache, address, domain.pd(), config,
+                ProgressListener.NONE);
+        long expected = config.threads() * config.maxTransfersPerThread();
+        if (result.failure() == null && result.totals().transfers() < expected) {
+            fail("workload " + label + ": its time bound of " + config.duration()
+                    + " (against hangs) ran out after " + result.totals().transfers()
+                    + " of its " + expected + " transfers");
+        }
+        return result;
     }
 }

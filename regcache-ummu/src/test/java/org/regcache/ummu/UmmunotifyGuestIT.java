@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.jna.Pointer;
@@ -17,8 +18,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +40,12 @@ import org.regcache.api.RegistrationHandle;
  */
 class UmmunotifyGuestIT {
     private static final long PAGE = 4096;
+    /** Acquires of the racing test, at least; it goes on until the remaps below happened. */
+    private static final int RACING_ACQUIRES = 20_000;
+    /** Remaps the racing acquirer must have run against (each invalidates a cached page). */
+    private static final long RACING_REMAPS = 2_000;
+    /** Only catches a hang: generous for a TCG guest on a busy machine (load 10). */
+    private static final long HANG_MINUTES = 10;
     private static final Set<Access> RIGHTS = EnumSet.of(Access.LOCAL_WRITE);
 
     private final CountingRegistrar registrar = new CountingRegistrar();
@@ -127,6 +137,7 @@ class UmmunotifyGuestIT {
         // the "registration" records the generation stored in its first page
         registrar.tag = range -> new Pointer(range[0]).getLong(0);
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong remaps = new AtomicLong();
         List<String> stale = new CopyOnWriteArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
@@ -142,11 +153,13 @@ class UmmunotifyGuestIT {
                             GuestLibC.MREMAP_MAYMOVE | GuestLibC.MREMAP_FIXED,
                             new Pointer(base + p * PAGE));
                     spare = GuestLibC.mapAnonymous(PAGE);
+                    remaps.incrementAndGet();
                 }
                 return null;
             });
             Future<?> acquirer = pool.submit(() -> {
-                for (int i = 0; i < 20_000; i++) {
+                // bounded by work: enough acquires, and enough remaps raced against them
+                for (int i = 0; i < RACING_ACQUIRES || remaps.get() < RACING_REMAPS; i++) {
                     long page = base + (i % pages) * PAGE;
                     long before = new Pointer(page).getLong(0);
                     try (RegistrationHandle h = cache.acquire(page, PAGE, RIGHTS)) {
@@ -160,9 +173,10 @@ class UmmunotifyGuestIT {
                 }
                 return null;
             });
-            acquirer.get(300, TimeUnit.SECONDS);
+            awaitOrFail(acquirer, () -> "the acquirer (" + RACING_ACQUIRES + " acquires, "
+                    + RACING_REMAPS + " remaps raced against; " + remaps.get() + " remaps)");
             stop.set(true);
-            remapper.get(30, TimeUnit.SECONDS);
+            awaitOrFail(remapper, () -> "the remapper, told to stop");
         } finally {
             stop.set(true);
             pool.shutdownNow();
@@ -170,6 +184,16 @@ class UmmunotifyGuestIT {
         assertEquals("[]", stale.toString());
         assertTrue(cache.stats().invalidationsReceived() > 0);
         GuestLibC.munmap(new Pointer(base), pages * PAGE);
+    }
+
+    /** Waits for {@code task}; fails naming it if it has not finished within the hang bound. */
+    private static void awaitOrFail(Future<?> task, Supplier<String> what) throws Exception {
+        try {
+            task.get(HANG_MINUTES, TimeUnit.MINUTES);
+        } catch (TimeoutException e) {
+            fail(what.get() + " did not finish within " + HANG_MINUTES + " minutes (the bound"
+                    + " against hangs)");
+        }
     }
 
     @Test

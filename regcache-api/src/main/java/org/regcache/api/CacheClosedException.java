@@ -4,7 +4,11 @@ package org.regcache.api;
 public class CacheClosedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message says that the cache is closed and which call was refused */
+    /**
+     * Creates the exception.
+     *
+     * @param message says that the cache is closed and which call was refused
+     */
     public CacheClosedException(String message) {
         super(message);
     }

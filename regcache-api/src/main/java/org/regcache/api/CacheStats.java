@@ -106,8 +106,8 @@ public final class CacheStats {
     }
 
     /**
-     * {@return {@code hits / (hits + misses)}, from 0 to 1}; 1 when there was no acquire yet
-     * (nothing missed), as Caffeine's {@code CacheStats.hitRate()}.
+     * {@return {@code hits / (hits + misses)}, from 0 to 1} It is 1 when there was no acquire
+     * yet (nothing missed), as Caffeine's {@code CacheStats.hitRate()}.
      */
     public double hitRate() {
         long requests = hits + misses;
@@ -120,16 +120,16 @@ public final class CacheStats {
     }
 
     /**
-     * {@return the calls to {@link Registrar#deregister}}, failed ones included (the
-     * registration is gone either way).
+     * {@return the calls to {@link Registrar#deregister}, failed ones included} A failed one
+     * counts because the registration is gone either way.
      */
     public long deregistrations() {
         return deregistrations;
     }
 
     /**
-     * {@return the invalidations delivered by the invalidation source}, for live or dead
-     * cookies.
+     * {@return the invalidations delivered by the invalidation source, for live or dead
+     * cookies}
      */
     public long invalidationsReceived() {
         return invalidationsReceived;
@@ -154,8 +154,8 @@ public final class CacheStats {
     }
 
     /**
-     * {@return the bytes registered by the cache and not yet deregistered} (cached, in use or
-     * detached).
+     * {@return the bytes registered by the cache and not yet deregistered (cached, in use or
+     * detached)}
      */
     public long pinnedBytes() {
         return pinnedBytes;
@@ -179,9 +179,9 @@ public final class CacheStats {
     }
 
     /**
-     * {@return whether the cache's invalidation source leaves out changes after which a registered range
-     * maps the same pages} (mprotect(), NUMA balancing, fork() whose child does not write...),
-     * so that they cost no re-registration; see {@link
+     * {@return whether the cache's invalidation source leaves out changes after which a
+     * registered range maps the same pages} Those are mprotect(), NUMA balancing, fork() whose
+     * child does not write..., and leaving them out saves re-registrations; see {@link
      * InvalidationSource#skipsSamePageInvalidations()}. A setting, not a counter: {@code false}
      * for an uncached cache and for a source (or kernel module) without the filter.
      */

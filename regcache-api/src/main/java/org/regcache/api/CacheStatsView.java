@@ -75,4 +75,9 @@ final class CacheStatsView implements RegistrationCacheMBean {
     public long getDetachedInUseBytes() {
         return cache.stats().detachedInUseBytes();
     }
+
+    @Override
+    public boolean isSkipsSamePageInvalidations() {
+        return cache.stats().skipsSamePageInvalidations();
+    }
 }

@@ -14,6 +14,8 @@ public interface InvalidationSink {
      * The mapping of (part of) the range watched under {@code cookie} changed. The whole
      * registration is stale: a registration pins one contiguous range, so a partial change is
      * still a change. Unknown or already unwatched cookies are ignored.
+     *
+     * @param cookie the cookie the range was watched under ({@link InvalidationSource#watch})
      */
     void invalidated(long cookie);
 

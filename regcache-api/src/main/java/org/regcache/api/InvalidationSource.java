@@ -34,6 +34,8 @@ public interface InvalidationSource extends AutoCloseable {
     /**
      * Called once by the owning cache before any other method. A source that runs a background
      * thread delivers to {@code sink} from that thread from now on.
+     *
+     * @param sink where invalidations go, for the source's whole life
      */
     void start(InvalidationSink sink);
 
@@ -41,6 +43,9 @@ public interface InvalidationSource extends AutoCloseable {
      * Starts watching {@code [address, address + length)} under {@code cookie}. Invalidations
      * that begin after this call returns are reported.
      *
+     * @param cookie  the cache's name for the range, distinct among its live watches
+     * @param address start of the range
+     * @param length  length of the range in bytes, at least 1
      * @throws RegistrationException when the watch cannot be set up; {@link
      *     RegistrationException#isResourceExhausted()} tells whether dropping other watches may
      *     help (the cache then evicts idle entries and retries once)
@@ -51,14 +56,16 @@ public interface InvalidationSource extends AutoCloseable {
     /**
      * Stops watching {@code cookie}; afterwards it is never reported again, even if an event for
      * it was pending. Unknown cookies and calls after {@link #close()} are ignored (logged).
+     *
+     * @param cookie the cookie given to {@link #watch}
      */
     void unwatch(long cookie);
 
     /**
-     * Whether this source leaves out changes after which a watched range maps the same pages
-     * (protection changes such as mprotect() or NUMA balancing's scan, the write-protection of
-     * private memory by fork(), soft-dirty resets): a registration pinning those pages is still
-     * correct, so reporting them would only cost re-registrations. Every change that may
+     * {@return whether this source leaves out changes after which a watched range maps the same
+     * pages} Those are protection changes such as mprotect() or NUMA balancing's scan, the
+     * write-protection of private memory by fork() and soft-dirty resets: a registration pinning
+     * those pages is still correct, so reporting them would only cost re-registrations. Every change that may
      * replace or remove pages is reported either way. Fixed once the source is created; shown
      * in {@link CacheStats#skipsSamePageInvalidations()}. The default answers {@code false}.
      */
@@ -67,8 +74,8 @@ public interface InvalidationSource extends AutoCloseable {
     }
 
     /**
-     * Whether invalidations may be waiting to be drained. Called on every acquire: no system
-     * call, no lock, no allocation. A {@code false} answer obliges as described above.
+     * {@return whether invalidations may be waiting to be drained} Called on every acquire: no
+     * system call, no lock, no allocation. A {@code false} answer obliges as described above.
      */
     boolean hasPendingInvalidations();
 

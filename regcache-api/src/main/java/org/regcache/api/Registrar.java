@@ -27,6 +27,7 @@ public interface Registrar {
      * Deregisters a registration returned by {@link #register}. Called exactly once per
      * registration.
      *
+     * @param registration the registration to release; never used again by the caller
      * @throws RegistrationException if the device refuses; the registration must be
      *     considered gone either way
      */

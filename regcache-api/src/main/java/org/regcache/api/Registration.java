@@ -12,28 +12,33 @@ import java.util.Set;
  * the physical pages that were pinned at registration time, not the ones now mapped.
  */
 public interface Registration {
-    /** Start of the registered virtual address range. */
+    /** {@return the start of the registered virtual address range} */
     long address();
 
-    /** Length of the registered range in bytes; at least 1. */
+    /** {@return the length of the registered range in bytes, at least 1} */
     long length();
 
-    /** Local key, for work requests posted by this process. */
+    /** {@return the local key, for work requests posted by this process} */
     int lkey();
 
-    /** Remote key, to be handed to peers for RDMA READ/WRITE/atomics. */
+    /** {@return the remote key, to be handed to peers for RDMA READ/WRITE/atomics} */
     int rkey();
 
-    /** Access rights granted by this registration. */
+    /** {@return the access rights granted by this registration} */
     Set<Access> access();
 
     /**
-     * The registrar's own object for this registration (for example DiSNI's {@code IbvMr}),
-     * for callers that need the native API. Ownership stays with the registration.
+     * {@return the registrar's own object for this registration (for example DiSNI's {@code
+     * IbvMr}), for callers that need the native API} Ownership stays with the registration.
      */
     Object nativeRegistration();
 
-    /** Whether this registration covers [address, address + length). */
+    /**
+     * {@return whether this registration covers {@code [address, address + length)}}
+     *
+     * @param address start of the range
+     * @param length  length of the range in bytes
+     */
     default boolean covers(long address, long length) {
         return address >= address() && length >= 0
                 && address + length <= address() + length();

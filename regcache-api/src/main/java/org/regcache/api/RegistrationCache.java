@@ -31,7 +31,7 @@ import java.util.Set;
  */
 public interface RegistrationCache extends AutoCloseable {
 
-    /** Returns a new builder; see {@link RegistrationCacheBuilder} for the parameters. */
+    /** {@return a new builder} See {@link RegistrationCacheBuilder} for the parameters. */
     static RegistrationCacheBuilder builder() {
         return new RegistrationCacheBuilder();
     }
@@ -127,6 +127,8 @@ public interface RegistrationCache extends AutoCloseable {
      * Counted as {@link EvictionCause#EXPLICIT}. Safe to call concurrently with anything, and
      * after {@link #close()} (then it does nothing).
      *
+     * @param address start of the range
+     * @param length  length of the range in bytes, {@code >= 1}
      * @return the number of entries that left the cache
      * @throws IllegalArgumentException when the range is empty or negative
      */
@@ -141,7 +143,9 @@ public interface RegistrationCache extends AutoCloseable {
      */
     int flushIdle();
 
-    /** Returns a consistent-enough snapshot of the counters; never blocks on other threads. */
+    /**
+     * {@return a consistent-enough snapshot of the counters} Never blocks on other threads.
+     */
     CacheStats stats();
 
     /**

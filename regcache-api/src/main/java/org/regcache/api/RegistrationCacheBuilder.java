@@ -50,7 +50,12 @@ public final class RegistrationCacheBuilder {
     RegistrationCacheBuilder() {
     }
 
-    /** The registrar that registers and deregisters memory; required in every mode. */
+    /**
+     * The registrar that registers and deregisters memory; required in every mode.
+     *
+     * @param registrar the registrar; the cache uses it but does not own (close) it
+     * @return this builder
+     */
     public RegistrationCacheBuilder registrar(Registrar registrar) {
         this.registrar = Objects.requireNonNull(registrar, "registrar");
         return this;
@@ -61,6 +66,9 @@ public final class RegistrationCacheBuilder {
      * from regcache-ummu. Called once per {@link #build()}, after every other check passed; the
      * cache owns the source it returns and closes it. Exceptions it throws (a missing device)
      * propagate from {@code build()}.
+     *
+     * @param opener opens a new source each time it is called
+     * @return this builder
      */
     public RegistrationCacheBuilder invalidationSource(
             Supplier<? extends InvalidationSource> opener) {
@@ -74,6 +82,8 @@ public final class RegistrationCacheBuilder {
      * can exceed it. A single request larger than this is registered for its caller alone and
      * deregistered at its release.
      *
+     * @param maxPinnedBytes the bound, in bytes
+     * @return this builder
      * @throws IllegalArgumentException when not positive
      */
     public RegistrationCacheBuilder maxPinnedBytes(long maxPinnedBytes) {
@@ -89,6 +99,8 @@ public final class RegistrationCacheBuilder {
      * Upper bound on the number of cached registrations (each also holds one watch of the
      * invalidation source). Default {@value #DEFAULT_MAX_ENTRIES}.
      *
+     * @param maxEntries the bound
+     * @return this builder
      * @throws IllegalArgumentException when not positive
      */
     public RegistrationCacheBuilder maxEntries(long maxEntries) {
@@ -103,6 +115,8 @@ public final class RegistrationCacheBuilder {
      * Granularity of registrations: requests are widened to whole pages. A power of two from
      * 4096 to 2^30; default {@value #DEFAULT_PAGE_SIZE}.
      *
+     * @param pageSize the page size of the kernel the cache runs on, in bytes
+     * @return this builder
      * @throws IllegalArgumentException otherwise
      */
     public RegistrationCacheBuilder pageSize(long pageSize) {
@@ -118,6 +132,8 @@ public final class RegistrationCacheBuilder {
     /**
      * Selects the uncached mode: register on acquire, deregister on release, no invalidation
      * source, no capacity limits (setting them is an error).
+     *
+     * @return this builder
      */
     public RegistrationCacheBuilder uncached() {
         this.uncached = true;
@@ -130,6 +146,8 @@ public final class RegistrationCacheBuilder {
      * keeps returning the old registration, whose keys make the NIC read and write the old
      * physical pages — silent data corruption. It exists to show what the invalidation source
      * prevents. Production code uses an invalidation source or {@link #uncached()}.
+     *
+     * @return this builder
      */
     public RegistrationCacheBuilder unsafeWithoutInvalidationForDemonstration() {
         this.unsafeWithoutInvalidation = true;
@@ -144,6 +162,7 @@ public final class RegistrationCacheBuilder {
      *
      * @param name a JMX object name that is not a pattern, for example {@code
      *             "org.regcache:type=RegistrationCache,name=rdma-client"}
+     * @return this builder
      * @throws IllegalArgumentException when {@code name} is not a valid object name or is a
      *                                  pattern (contains {@code *} or {@code ?} wildcards)
      */

@@ -14,48 +14,63 @@ package org.regcache.api;
  */
 public interface RegistrationCacheMBean {
 
-    /** {@link CacheStats#hitRate()}: hits per acquire, from 0 to 1; 1 before any acquire. */
+    /**
+     * {@return {@link CacheStats#hitRate()}: hits per acquire, from 0 to 1, and 1 before any
+     * acquire}
+     */
     double getHitRate();
 
-    /** {@link CacheStats#hits()}: acquires satisfied by a cached registration. */
+    /** {@return {@link CacheStats#hits()}: acquires satisfied by a cached registration} */
     long getHits();
 
-    /** {@link CacheStats#misses()}: acquires that had to register. */
+    /** {@return {@link CacheStats#misses()}: acquires that had to register} */
     long getMisses();
 
-    /** {@link CacheStats#registrations()}: successful registrations with the device. */
+    /** {@return {@link CacheStats#registrations()}: successful registrations with the device} */
     long getRegistrations();
 
-    /** {@link CacheStats#deregistrations()}: deregistrations, failed ones included. */
+    /** {@return {@link CacheStats#deregistrations()}: deregistrations, failed ones included} */
     long getDeregistrations();
 
     /**
-     * {@link CacheStats#invalidationsReceived()}: invalidations the invalidation source
-     * delivered (memory that changed under a watched range).
+     * {@return {@link CacheStats#invalidationsReceived()}: invalidations the invalidation source
+     * delivered (memory that changed under a watched range)}
      */
     long getInvalidationsReceived();
 
-    /** Entries that left the cache because their memory changed ({@link EvictionCause#INVALIDATION}). */
+    /**
+     * {@return the entries that left the cache because their memory changed ({@link
+     * EvictionCause#INVALIDATION})}
+     */
     long getInvalidatedEntries();
 
-    /** Idle entries evicted for the capacity limits ({@link EvictionCause#CAPACITY}). */
+    /**
+     * {@return the idle entries evicted for the capacity limits ({@link
+     * EvictionCause#CAPACITY})}
+     */
     long getCapacityEvictions();
 
-    /** Entries removed by the application ({@link EvictionCause#EXPLICIT}). */
+    /** {@return the entries removed by the application ({@link EvictionCause#EXPLICIT})} */
     long getExplicitEvictions();
 
-    /** {@link CacheStats#pinnedBytes()}: bytes registered and not yet deregistered. */
+    /** {@return {@link CacheStats#pinnedBytes()}: bytes registered and not yet deregistered} */
     long getPinnedBytes();
 
-    /** {@link CacheStats#pinnedEntries()}: registrations not yet deregistered. */
+    /** {@return {@link CacheStats#pinnedEntries()}: registrations not yet deregistered} */
     long getPinnedEntries();
 
     /**
-     * {@link CacheStats#detachedInUseEntries()}: entries invalidated or evicted while in use,
-     * waiting for their last handle's release.
+     * {@return {@link CacheStats#detachedInUseEntries()}: entries invalidated or evicted while in
+     * use, waiting for their last handle's release}
      */
     long getDetachedInUseEntries();
 
-    /** {@link CacheStats#detachedInUseBytes()}: the bytes of those entries. */
+    /** {@return {@link CacheStats#detachedInUseBytes()}: the bytes of those entries} */
     long getDetachedInUseBytes();
+
+    /**
+     * {@return {@link CacheStats#skipsSamePageInvalidations()}: whether the invalidation source
+     * leaves out changes that keep the pages (a setting, not a counter)}
+     */
+    boolean isSkipsSamePageInvalidations();
 }

@@ -18,6 +18,8 @@ public class RegistrationException extends Exception {
     private final int errno;
 
     /**
+     * Creates an exception without a cause.
+     *
      * @param message what failed and, where known, the remedy
      * @param errno   the operating system error number, or 0 when unknown
      */
@@ -27,6 +29,8 @@ public class RegistrationException extends Exception {
     }
 
     /**
+     * Creates an exception with the failure that caused it.
+     *
      * @param message what failed and, where known, the remedy
      * @param errno   the operating system error number, or 0 when unknown
      * @param cause   the underlying failure
@@ -36,15 +40,15 @@ public class RegistrationException extends Exception {
         this.errno = errno;
     }
 
-    /** The operating system error number, or 0 when unknown. */
+    /** {@return the operating system error number, or 0 when unknown} */
     public int errno() {
         return errno;
     }
 
     /**
-     * Whether the failure is a lack of resources (ENOMEM or EAGAIN: pinned-memory limit,
-     * device memory-region table full; ENOSPC: watch limit of an invalidation source), so that
-     * releasing other registrations may help.
+     * {@return whether the failure is a lack of resources, so that releasing other
+     * registrations may help} That is ENOMEM or EAGAIN (pinned-memory limit, device
+     * memory-region table full) and ENOSPC (watch limit of an invalidation source).
      */
     public boolean isResourceExhausted() {
         return errno == ENOMEM || errno == EAGAIN || errno == ENOSPC;

@@ -11,21 +11,22 @@ package org.regcache.api;
  */
 public interface RegistrationHandle extends AutoCloseable {
 
-    /** Start of the range that was asked for; inside the registration. */
+    /** {@return the start of the range that was asked for, inside the registration} */
     long address();
 
-    /** Length in bytes of the range that was asked for. */
+    /** {@return the length in bytes of the range that was asked for} */
     long length();
 
-    /** Local key of the registration; valid while the handle is live. */
+    /** {@return the local key of the registration, valid while the handle is live} */
     int lkey();
 
-    /** Remote key of the registration; valid while the handle is live. */
+    /** {@return the remote key of the registration, valid while the handle is live} */
     int rkey();
 
     /**
-     * The registration covering {@code [address(), address() + length())}; its own range is
-     * page aligned and may be larger. Owned by the cache: never deregister it yourself.
+     * {@return the registration covering {@code [address(), address() + length())}} Its own
+     * range is page aligned and may be larger. Owned by the cache: never deregister it
+     * yourself.
      *
      * @throws IllegalStateException when the handle was already released
      */

@@ -43,10 +43,12 @@ class JmxTest extends CacheFixture {
             assertEquals(new TreeSet<>(Set.of("HitRate", "Hits", "Misses", "Registrations",
                     "Deregistrations", "InvalidationsReceived", "InvalidatedEntries",
                     "CapacityEvictions", "ExplicitEvictions", "PinnedBytes", "PinnedEntries",
-                    "DetachedInUseEntries", "DetachedInUseBytes")), attributes);
+                    "DetachedInUseEntries", "DetachedInUseBytes", "SkipsSamePageInvalidations")),
+                    attributes);
             assertTrue(Arrays.stream(server.getMBeanInfo(name).getAttributes())
                     .noneMatch(MBeanAttributeInfo::isWritable), "read-only");
             assertEquals(1.0, server.getAttribute(name, "HitRate"), "no acquire yet");
+            assertEquals(false, server.getAttribute(name, "SkipsSamePageInvalidations"));
         }
     }
 

@@ -108,10 +108,11 @@ struct ummunotify_reg {
  * @async_queue: SIGIO subscribers
  *
  * The protocol: every invalidation of the opener's mm that intersects at
- * least one registration (and is not skipped, see ummunotify_skipped()) queues an event for each registration hit (or
- * merges into the one already queued), bumps *@counter once and wakes the
- * readers, all under @wqh.lock and before the notifier returns, so before
- * munmap() and friends return.  read() takes events off the queue and adds
+ * least one registration, unless ummunotify_skipped() says it keeps the
+ * pages, queues an event for each registration hit (or merges into the one
+ * already queued), bumps *@counter once and wakes the readers, all under
+ * @wqh.lock and before the notifier returns, so before munmap() and friends
+ * return.  read() takes events off the queue and adds
  * a LAST event carrying *@counter when it empties the queue.  The file is
  * readable while events are queued or *@counter differs from @reported.
  *

@@ -41,19 +41,25 @@ final class MissBench {
     }
 
     /**
-     * Measures {@code samples} pairs for a buffer of {@code size} bytes.
+     * Measures {@code samples} pairs for a buffer of {@code size} bytes. Each side is timed in
+     * two steps: regMr, then deregMr; and the cache's drain (an acquire + release of another,
+     * cached buffer right after the munmap: it reads the INVAL event, unwatches the old range
+     * and deregisters the old registration), then the miss proper (the acquire + release of
+     * the buffer: REGISTER with ummunotify, regMr, index and Caffeine insertions).
      *
      * @throws IllegalStateException if an acquire after an invalidation was not a miss
      */
     static MissRow measure(IbvPd pd, RegistrationCache cache, int size, int samples)
             throws Exception {
-        double[] register = new double[samples];
-        double[] miss = new double[samples];
-        double[] registerOnly = new double[samples];
-        double[] missOnly = new double[samples];
+        double[][] t = new double[6][samples];
         SplittableRandom random = new SplittableRandom(size);
-        try (BufferPool pool = BufferPool.allocate(1, size, EnumSet.of(ChurnKind.MUNMAP_MMAP))) {
+        try (BufferPool pool = BufferPool.allocate(1, size, EnumSet.of(ChurnKind.MUNMAP_MMAP));
+                BufferPool probePool = BufferPool.allocate(1, BufferPool.PAGE_SIZE,
+                        EnumSet.noneOf(ChurnKind.class))) {
             ClientBuffer buffer = pool.buffer(0);
+            long probe = probePool.buffer(0).address();
+            probePool.buffer(0).view().put(0, (byte) 1);
+            cache.acquire(probe, BufferPool.PAGE_SIZE, Worker.ACCESS).close(); // cached now
             remap(pool, random);
             cache.acquire(buffer.address(), size, Worker.ACCESS).close();
             for (int i = -1; i < samples; i++) { // sample -1 warms up, unreported
@@ -62,29 +68,34 @@ final class MissBench {
                 long t0 = System.nanoTime();
                 IbvMr mr = pd.regMr(address, size, IbvMr.IBV_ACCESS_LOCAL_WRITE).execute()
                         .free().getMr();
+                long t1 = System.nanoTime();
                 mr.deregMr().execute().free();
-                long registerOnlyNanos = System.nanoTime() - t0;
+                long t2 = System.nanoTime();
 
                 CacheStats before = cache.stats();
-                long remap = remap(pool, random);
+                long missRemap = remap(pool, random);
                 address = buffer.address();
-                long t2 = System.nanoTime();
+                long t3 = System.nanoTime();
+                cache.acquire(probe, BufferPool.PAGE_SIZE, Worker.ACCESS).close();
+                long t4 = System.nanoTime();
                 cache.acquire(address, size, Worker.ACCESS).close();
-                long missOnlyNanos = System.nanoTime() - t2;
+                long t5 = System.nanoTime();
                 if (cache.stats().misses() != before.misses() + 1) {
                     throw new IllegalStateException("an acquire after munmap + mmap of "
                             + size + " bytes was not a miss: " + cache.stats());
                 }
                 if (i >= 0) {
-                    register[i] = registerRemap + registerOnlyNanos;
-                    miss[i] = remap + missOnlyNanos;
-                    registerOnly[i] = registerOnlyNanos;
-                    missOnly[i] = missOnlyNanos;
+                    t[0][i] = registerRemap + t2 - t0;
+                    t[1][i] = missRemap + t5 - t3;
+                    t[2][i] = t1 - t0;
+                    t[3][i] = t2 - t1;
+                    t[4][i] = t4 - t3;
+                    t[5][i] = t5 - t4;
                 }
             }
         }
-        return new MissRow(size, Timing.median(register), Timing.median(miss),
-                Timing.median(registerOnly), Timing.median(missOnly));
+        return new MissRow(size, Timing.median(t[0]), Timing.median(t[1]), Timing.median(t[2]),
+                Timing.median(t[3]), Timing.median(t[4]), Timing.median(t[5]));
     }
 
     /**

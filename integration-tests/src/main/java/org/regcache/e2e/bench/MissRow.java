@@ -10,11 +10,15 @@ package org.regcache.e2e.bench;
  * @param size          buffer size in bytes
  * @param registerNanos munmap + mmap, regMr + deregMr, median nanoseconds
  * @param missNanos     munmap + mmap, acquire + release (a miss), median nanoseconds
- * @param registerOnlyNanos regMr + deregMr alone, median nanoseconds
- * @param missOnlyNanos acquire + release (a miss) alone, median nanoseconds
+ * @param regMrNanos    regMr alone, median nanoseconds
+ * @param deregMrNanos  deregMr alone, median nanoseconds
+ * @param drainNanos    the cache's drain after the munmap (INVAL read, UNREGISTER, deregMr
+ *                      of the old registration), median nanoseconds
+ * @param reregisterNanos the miss proper (REGISTER, regMr, index and Caffeine), median
+ *                      nanoseconds
  */
-public record MissRow(long size, double registerNanos, double missNanos,
-        double registerOnlyNanos, double missOnlyNanos) {
+public record MissRow(long size, double registerNanos, double missNanos, double regMrNanos,
+        double deregMrNanos, double drainNanos, double reregisterNanos) {
 
     /** What a miss costs in units of regMr + deregMr (goal: at most 1.2). */
     public double ratio() {

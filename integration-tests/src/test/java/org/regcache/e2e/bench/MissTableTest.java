@@ -7,18 +7,18 @@ import org.junit.jupiter.api.Test;
 
 class MissTableTest {
     private final List<MissRow> rows = List.of(
-            new MissRow(4096, 40_000, 44_000, 30_000, 31_000),
-            new MissRow(16 << 20, 250_000, 325_000, 200_000, 290_000));
+            new MissRow(4096, 40_000, 44_000, 20_000, 10_000, 12_000, 21_000),
+            new MissRow(16 << 20, 250_000, 325_000, 150_000, 50_000, 90_000, 160_000));
 
     @Test
     void theTableShowsBothTimesAndTheRatio() {
         assertEquals(List.of(
-                "buffer  remap, regMr+deregMr  remap, miss  ratio  regMr+deregMr alone"
-                        + "  miss alone",
-                "4 KiB                40.0 µs      44.0 µs   1.10              30.0 µs"
-                        + "     31.0 µs",
-                "16 MiB              250.0 µs     325.0 µs   1.30             200.0 µs"
-                        + "    290.0 µs"),
+                "buffer  remap, regMr+deregMr  remap, miss  ratio     regMr  deregMr"
+                        + "  miss: drain  miss: register",
+                "4 KiB                40.0 µs      44.0 µs   1.10   20.0 µs  10.0 µs"
+                        + "      12.0 µs         21.0 µs",
+                "16 MiB              250.0 µs     325.0 µs   1.30  150.0 µs  50.0 µs"
+                        + "      90.0 µs        160.0 µs"),
                 MissTable.render(rows));
     }
 

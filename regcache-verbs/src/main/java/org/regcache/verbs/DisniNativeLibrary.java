@@ -19,13 +19,20 @@ import java.nio.file.StandardCopyOption;
  * {@code -Djava.library.path=DIR} ({@code LD_LIBRARY_PATH=DIR} works too).
  *
  * <p>On JDK 16 and later DiSNI also needs {@code --add-exports
- * java.base/sun.nio.ch=ALL-UNNAMED} (it casts buffers to {@code sun.nio.ch.DirectBuffer}).
+ * java.base/sun.nio.ch=ALL-UNNAMED} (it casts buffers to {@code sun.nio.ch.DirectBuffer}). On
+ * JDK 24 and later {@code --enable-native-access=ALL-UNNAMED} keeps the JVM from warning that
+ * DiSNI (and JNA) call {@code System.loadLibrary}; JDK 17 accepts the flag too, so {@link
+ * #JVM_FLAGS} are the same for both.
  */
 public final class DisniNativeLibrary {
     /** Library name DiSNI loads. */
     public static final String NAME = "disni";
     /** The JVM flag DiSNI needs on JDK 16 and later. */
     public static final String ADD_EXPORTS_FLAG = "--add-exports java.base/sun.nio.ch=ALL-UNNAMED";
+    /** The JVM flag that lets DiSNI and JNA load native libraries without a warning (JDK 24+). */
+    public static final String NATIVE_ACCESS_FLAG = "--enable-native-access=ALL-UNNAMED";
+    /** Every JVM flag DiSNI needs besides {@code -Djava.library.path}, on JDK 17 to 25. */
+    public static final String JVM_FLAGS = ADD_EXPORTS_FLAG + " " + NATIVE_ACCESS_FLAG;
     /** Class path resource holding this platform's libdisni.so. */
     public static final String RESOURCE =
             "native/linux-" + System.getProperty("os.arch") + "/" + System.mapLibraryName(NAME);
@@ -95,6 +102,6 @@ public final class DisniNativeLibrary {
             System.exit(2);
         }
         Path library = extractTo(Path.of(args[0]).toAbsolutePath());
-        System.out.println("-Djava.library.path=" + library.getParent() + " " + ADD_EXPORTS_FLAG);
+        System.out.println("-Djava.library.path=" + library.getParent() + " " + JVM_FLAGS);
     }
 }

@@ -56,7 +56,7 @@ class DisniNativeLibraryTest {
 
     @Test
     void withoutTheLibraryTheLibraryPathIsNamed(@TempDir Path empty) throws Exception {
-        String[] result = runJava(flags(DisniNativeLibrary.ADD_EXPORTS_FLAG,
+        String[] result = runJava(flags(DisniNativeLibrary.JVM_FLAGS,
                 "-Djava.library.path=" + empty), PrerequisiteProbe.class.getName());
 
         assertEquals("3", result[0], result[1]);
@@ -71,7 +71,7 @@ class DisniNativeLibraryTest {
         String[] extraction = runJava(List.of(), DisniNativeLibrary.class.getName(),
                 target.toString());
         assertEquals("0", extraction[0], extraction[1]);
-        assertEquals("-Djava.library.path=" + target + " " + DisniNativeLibrary.ADD_EXPORTS_FLAG,
+        assertEquals("-Djava.library.path=" + target + " " + DisniNativeLibrary.JVM_FLAGS,
                 extraction[1]);
         assertArrayEquals(Files.readAllBytes(BUILT),
                 Files.readAllBytes(target.resolve("libdisni.so")));

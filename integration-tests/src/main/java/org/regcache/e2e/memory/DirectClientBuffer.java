@@ -4,7 +4,10 @@ import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 
-/** A {@link ClientBuffer} that is a direct ByteBuffer (malloc'ed memory). */
+/**
+ * A {@link ClientBuffer} that is a direct ByteBuffer over malloc'ed memory ({@link
+ * DirectMemory}).
+ */
 final class DirectClientBuffer implements ClientBuffer {
     private final int size;
     private ByteBuffer buffer;
@@ -16,7 +19,7 @@ final class DirectClientBuffer implements ClientBuffer {
     }
 
     private void allocate() {
-        buffer = ByteBuffer.allocateDirect(size);
+        buffer = DirectMemory.allocate(size);
         address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
     }
 

@@ -1,42 +1,33 @@
 package org.regcache.e2e.memory;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 
 /**
- * Frees a direct ByteBuffer's memory at once (sun.misc.Unsafe.invokeCleaner, JDK 9+), as
- * frameworks that pool direct buffers do, instead of waiting for the garbage collector.
+ * Direct ByteBuffers over memory from libc's {@code malloc()}, freed with {@code free()} at
+ * once, as frameworks that pool direct buffers do, instead of waiting for the garbage
+ * collector. JNA's JNI calls do it without internal APIs ({@code sun.misc.Unsafe.invokeCleaner}
+ * warns on JDK 24 and later), so the demo runs without warnings on JDK 17 and 25.
  */
 final class DirectMemory {
-    private static final Object UNSAFE;
-    private static final Method INVOKE_CLEANER;
-
-    static {
-        try {
-            Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
-            Field field = unsafeClass.getDeclaredField("theUnsafe");
-            field.setAccessible(true);
-            UNSAFE = field.get(null);
-            INVOKE_CLEANER = unsafeClass.getMethod("invokeCleaner", ByteBuffer.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError("sun.misc.Unsafe.invokeCleaner is not"
-                    + " available in this JVM: " + e);
-        }
-    }
-
     private DirectMemory() {
     }
 
-    /** Frees {@code buffer}'s memory; the buffer must not be used afterwards. */
-    static void free(ByteBuffer buffer) {
-        try {
-            INVOKE_CLEANER.invoke(UNSAFE, buffer);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException("cannot free a direct buffer", e);
-        } catch (InvocationTargetException e) {
-            throw new IllegalStateException("freeing a direct buffer failed", e.getCause());
+    /** Allocates {@code size} bytes with malloc() and returns a direct buffer over them. */
+    static ByteBuffer allocate(int size) {
+        long address = Native.malloc(size);
+        if (address == 0) {
+            throw new OutOfMemoryError("malloc(" + size + ") failed");
         }
+        return new Pointer(address).getByteBuffer(0, size);
+    }
+
+    /**
+     * Frees the memory of a buffer from {@link #allocate}; neither the buffer nor any view of
+     * it may be used afterwards.
+     */
+    static void free(ByteBuffer buffer) {
+        Native.free(Pointer.nativeValue(Native.getDirectBufferPointer(buffer)));
     }
 }

@@ -10,12 +10,19 @@
  * - for child i of an inner node, start[i] and last[i] are exactly the
  *   smallest start and the largest last address of the entries below it;
  * - a node other than the root has at least RIDX_MIN slots; an inner root
- *   has at least two; nodes at the same depth are all leaves or all inner.
+ *   has at least two; nodes at the same depth are all leaves or all inner;
+ * - the root has no parent; every other node is a slot of its parent, and
+ *   every entry a slot of its leaf; the tree is @height levels deep;
+ * - @nr_entries counts the entries and @nr_spare the nodes on @spare.
+ *
+ * ridx_validate() checks all of them.
  */
 
 #include <linux/bug.h>
 #include <linux/compiler.h>
+#include <linux/kconfig.h>
 #include <linux/minmax.h>
+#include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -58,6 +65,8 @@ void ridx_init(struct ridx *idx)
 	idx->height = 0;
 	idx->spare = NULL;
 	idx->nr_spare = 0;
+	idx->nr_entries = 0;
+	idx->nr_changes = 0;
 }
 
 /*
@@ -322,6 +331,170 @@ static void ridx_insert_slot(struct ridx *idx, struct ridx_node *node,
 	ridx_insert_at(node, i, start, last, ptr);
 }
 
+/* Reports a broken invariant at @node; evaluates to false. */
+#define ridx_broken(node, fmt, ...)					\
+	({								\
+		pr_err("range index: node %p: " fmt "\n", (node), ##__VA_ARGS__); \
+		false;							\
+	})
+
+/* Like ridx_slot_of(), but @node->nr if @ptr is not a slot of @node. */
+static unsigned int ridx_find_slot(const struct ridx_node *node, const void *ptr)
+{
+	unsigned int i;
+
+	for (i = 0; i < node->nr && node->slot[i] != ptr; i++)
+		;
+	return i;
+}
+
+/*
+ * Checks what @node and its slots alone tell: its fill, the order of its
+ * keys, that it is a slot of its parent and its slots point back at it,
+ * and that each slot's start and last are those of the entry, or the
+ * smallest start and largest last of the child's slots.
+ */
+static bool ridx_check_node(const struct ridx *idx, const struct ridx_node *node)
+{
+	unsigned int i, min = RIDX_MIN;
+
+	if (!node->parent) {
+		if (node != idx->root)
+			return ridx_broken(node, "no parent, not the root");
+		min = node->leaf ? 1 : 2;
+	} else if (ridx_find_slot(node->parent, node) == node->parent->nr) {
+		return ridx_broken(node, "not a slot of its parent %p", node->parent);
+	}
+	if (node->nr < min || node->nr > RIDX_ORDER)
+		return ridx_broken(node, "%u slots, not %u to %u", node->nr, min,
+				   RIDX_ORDER);
+	for (i = 0; i < node->nr; i++) {
+		if (i && node->start[i] < node->start[i - 1])
+			return ridx_broken(node, "slot %u starts before slot %u", i, i - 1);
+		if (node->leaf) {
+			const struct ridx_entry *entry = node->slot[i];
+
+			if (entry->leaf != node)
+				return ridx_broken(node, "entry %u is in leaf %p", i, entry->leaf);
+			if (entry->start > entry->last)
+				return ridx_broken(node, "entry %u starts after its last", i);
+			if (node->start[i] != entry->start || node->last[i] != entry->last)
+				return ridx_broken(node, "slot %u [%lx, %lx], entry [%lx, %lx]",
+						   i, node->start[i], node->last[i],
+						   entry->start, entry->last);
+		} else {
+			const struct ridx_node *child = node->slot[i];
+
+			if (child->parent != node)
+				return ridx_broken(node, "child %u has parent %p",
+						   i, child->parent);
+			if (!child->nr)
+				return ridx_broken(node, "child %u is empty", i);
+			if (node->start[i] != child->start[0] ||
+			    node->last[i] != ridx_max_last(child))
+				return ridx_broken(node, "slot %u [%lx, %lx], child [%lx, %lx]",
+						   i, node->start[i], node->last[i],
+						   child->start[0], ridx_max_last(child));
+		}
+	}
+	return true;
+}
+
+/*
+ * Checks the subtree of @node, at @depth (the root is at 1): every node,
+ * leaves exactly at the tree's height, entries by non-decreasing start
+ * after *@prev_start, counted in *@count.  A summary equal to its child's
+ * smallest start and largest last is, by induction, exact.
+ */
+static bool ridx_validate_subtree(const struct ridx *idx,
+				  const struct ridx_node *node, unsigned int depth,
+				  unsigned long *prev_start, unsigned long *count)
+{
+	bool deepest = depth == idx->height;
+	unsigned int i;
+
+	if (!ridx_check_node(idx, node))
+		return false;
+	if (node->leaf != deepest)
+		return ridx_broken(node, "%s at depth %u of %u",
+				   node->leaf ? "leaf" : "inner node", depth, idx->height);
+	if (node->leaf) {
+		if (node->start[0] < *prev_start)
+			return ridx_broken(node, "starts before the leaf to its left");
+		*prev_start = node->start[node->nr - 1];
+		*count += node->nr;
+		return true;
+	}
+	for (i = 0; i < node->nr; i++)
+		if (!ridx_validate_subtree(idx, node->slot[i], depth + 1,
+					   prev_start, count))
+			return false;
+	return true;
+}
+
+/**
+ * ridx_validate - check every invariant of an index
+ * @idx: the index, not changing during the call
+ *
+ * Walks the whole tree, O(n).  Reports the first broken invariant with
+ * pr_err().
+ *
+ * Return: whether the index is sound.
+ */
+bool ridx_validate(const struct ridx *idx)
+{
+	unsigned long prev_start = 0, count = 0;
+	const struct ridx_node *node;
+	unsigned int spares = 0;
+
+	for (node = idx->spare; node && spares <= idx->nr_spare; node = node->parent)
+		spares++;
+	if (spares != idx->nr_spare)
+		return ridx_broken(idx->spare, "reserve of %u nodes, not %u", spares,
+				   idx->nr_spare);
+	if (!idx->root) {
+		if (idx->height || idx->nr_entries)
+			return ridx_broken(NULL, "no root, height %u, %lu entries",
+					   idx->height, idx->nr_entries);
+		return true;
+	}
+	if (!idx->height || idx->height > RIDX_MAX_HEIGHT)
+		return ridx_broken(idx->root, "height %u", idx->height);
+	if (!ridx_validate_subtree(idx, idx->root, 1, &prev_start, &count))
+		return false;
+	if (count != idx->nr_entries)
+		return ridx_broken(idx->root, "%lu entries, counted %lu",
+				   count, idx->nr_entries);
+	return true;
+}
+
+/*
+ * With CONFIG_UMMUNOTIFY_DEBUG_RIDX, after an insertion or removal whose
+ * changes are all at or below @bottom and in its ancestors' slots (NULL
+ * if the index emptied): checks @bottom, its children and its ancestors,
+ * or the whole tree once the changes since its last full check reach the
+ * number of entries.
+ */
+static void ridx_debug_check(struct ridx *idx, const struct ridx_node *bottom)
+{
+	const struct ridx_node *node;
+	bool ok = true;
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_UMMUNOTIFY_DEBUG_RIDX))
+		return;
+	if (++idx->nr_changes >= idx->nr_entries) {
+		idx->nr_changes = 0;
+		ok = ridx_validate(idx);
+	} else {
+		for (i = 0; bottom && !bottom->leaf && ok && i < bottom->nr; i++)
+			ok = ridx_check_node(idx, bottom->slot[i]);
+		for (node = bottom; node && ok; node = node->parent)
+			ok = ridx_check_node(idx, node);
+	}
+	WARN_ONCE(!ok, "range index: an invariant is broken (see above)");
+}
+
 /**
  * ridx_insert - add a range
  * @idx: the index, whose reserve holds ridx_nodes_wanted() nodes
@@ -347,15 +520,19 @@ void ridx_insert(struct ridx *idx, struct ridx_entry *entry)
 	}
 	ridx_insert_slot(idx, node, ridx_leaf_pos(node, entry->start),
 			 entry->start, entry->last, entry);
+	idx->nr_entries++;
+	ridx_debug_check(idx, entry->leaf->parent ?: entry->leaf);
 }
 
 /*
  * @node lost a slot: merge it with a sibling or even them out if it is
  * now underfull, shrink the tree if the root has a single child, and bring
- * the summaries up to date.
+ * the summaries up to date.  Returns the lowest node whose slots changed
+ * beyond those of its ancestors, or NULL if the index emptied.
  */
-static void ridx_rebalance(struct ridx *idx, struct ridx_node *node,
-			   struct ridx_node **freed)
+static struct ridx_node *ridx_rebalance(struct ridx *idx,
+					struct ridx_node *node,
+					struct ridx_node **freed)
 {
 	struct ridx_node *parent, *left, *right;
 	unsigned int li, count;
@@ -373,11 +550,11 @@ static void ridx_rebalance(struct ridx *idx, struct ridx_node *node,
 				idx->height--;
 				ridx_put_spare(idx, node, freed);
 			}
-			return;
+			return idx->root;
 		}
 		if (node->nr >= RIDX_MIN) {
 			ridx_fix_up(node);
-			return;
+			return node;
 		}
 
 		li = ridx_slot_of(parent, node);
@@ -403,7 +580,7 @@ static void ridx_rebalance(struct ridx *idx, struct ridx_node *node,
 		ridx_summarize(parent, li, left);
 		ridx_summarize(parent, li + 1, right);
 		ridx_fix_up(parent);
-		return;
+		return parent;
 	}
 }
 
@@ -417,11 +594,13 @@ static void ridx_rebalance(struct ridx *idx, struct ridx_node *node,
  */
 struct ridx_node *ridx_remove(struct ridx *idx, struct ridx_entry *entry)
 {
-	struct ridx_node *leaf = entry->leaf, *freed = NULL;
+	struct ridx_node *leaf = entry->leaf, *freed = NULL, *bottom;
 
 	ridx_remove_at(leaf, ridx_slot_of(leaf, entry));
 	entry->leaf = NULL;
-	ridx_rebalance(idx, leaf, &freed);
+	idx->nr_entries--;
+	bottom = ridx_rebalance(idx, leaf, &freed);
+	ridx_debug_check(idx, bottom);
 	return freed;
 }
 

@@ -40,6 +40,9 @@ struct ridx_entry {
  * @height: levels of nodes, 0 when empty
  * @spare: nodes set aside for insertions, linked through their parent
  * @nr_spare: length of @spare
+ * @nr_entries: number of entries
+ * @nr_changes: with CONFIG_UMMUNOTIFY_DEBUG_RIDX, insertions and removals
+ *	since the last full ridx_validate()
  *
  * A B+tree keyed by start address.  Each inner node keeps, per child, the
  * smallest start and the largest last address below it, so a lookup only
@@ -53,12 +56,21 @@ struct ridx_entry {
  * ridx_add_spares() until ridx_nodes_wanted() is 0; a removal hands back
  * the nodes it frees beyond a small reserve, for the user to free with
  * ridx_free_nodes() after dropping its lock.
+ *
+ * ridx_validate() checks every invariant stated in range_index.c.  Built
+ * with CONFIG_UMMUNOTIFY_DEBUG_RIDX=y (make -C kernel
+ * CONFIG_UMMUNOTIFY_DEBUG_RIDX=y), every insertion and removal checks the
+ * nodes it changed and, once the changes since the last full check reach
+ * the number of entries, the whole tree (O(1) amortized per entry), and
+ * warns at the first broken invariant.
  */
 struct ridx {
 	struct ridx_node	*root;
 	unsigned int		height;
 	struct ridx_node	*spare;
 	unsigned int		nr_spare;
+	unsigned long		nr_entries;
+	unsigned long		nr_changes;
 };
 
 /**
@@ -90,6 +102,7 @@ void ridx_free_nodes(struct ridx_node *nodes);
 void ridx_insert(struct ridx *idx, struct ridx_entry *entry);
 struct ridx_node *ridx_remove(struct ridx *idx, struct ridx_entry *entry);
 void ridx_destroy(struct ridx *idx, void (*free_entry)(struct ridx_entry *));
+bool ridx_validate(const struct ridx *idx);
 
 struct ridx_entry *ridx_iter_first(const struct ridx *idx, struct ridx_iter *it,
 				   unsigned long first, unsigned long last);

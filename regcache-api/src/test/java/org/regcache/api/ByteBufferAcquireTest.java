@@ -187,6 +187,22 @@ class ByteBufferAcquireTest extends CacheFixture {
                 () -> cache.acquire(ByteBuffer.allocateDirect(16), NONE));
     }
 
+    /** More buffers than the address memo has slots: every lookup returns its own address. */
+    @Test
+    void theAddressMemoNeverAnswersForAnotherBuffer() {
+        ByteBuffer[] buffers = new ByteBuffer[2 * DirectBuffers.MEMO_SLOTS];
+        for (int i = 0; i < buffers.length; i++) {
+            buffers[i] = ByteBuffer.allocateDirect(16);
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < buffers.length; i++) {
+                long address = DirectBuffers.address(buffers[i], 3, 8, NONE);
+                assertEquals(low30(buffers[i], 3), address & (ALIGNMENT_UNIT - 1),
+                        "buffer " + i + ", pass " + pass);
+            }
+        }
+    }
+
     /** A mutant that drops the buffer from the handle fails here (checked once by hand). */
     @Test
     void theHandleKeepsTheBufferReachableUntilReleased() throws Exception {

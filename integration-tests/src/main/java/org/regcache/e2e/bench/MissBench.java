@@ -18,7 +18,8 @@ import org.regcache.e2e.workload.Worker;
  * mmap of the buffer at the same address and an untimed write to each of its pages (both then
  * register fresh, present pages). After the munmap the cache's acquire is a miss: it drains
  * the INVAL event, unwatches and deregisters the old registration, and registers and watches
- * the range again. The medians are reported.
+ * the range again. The medians are reported. The two sides use two buffers of the same size,
+ * so that the uncached side's munmap never meets the cache's registration of its range.
  *
  * <p>The munmap + mmap is timed on both sides: without a cache, the munmap frees the buffer's
  * pages; with one, they are still pinned by the cached registration and are freed by its
@@ -53,7 +54,8 @@ final class MissBench {
             throws Exception {
         double[][] t = new double[6][samples];
         SplittableRandom random = new SplittableRandom(size);
-        try (BufferPool pool = BufferPool.allocate(1, size, EnumSet.of(ChurnKind.MUNMAP_MMAP));
+        try (BufferPool plain = BufferPool.allocate(1, size, EnumSet.of(ChurnKind.MUNMAP_MMAP));
+                BufferPool pool = BufferPool.allocate(1, size, EnumSet.of(ChurnKind.MUNMAP_MMAP));
                 BufferPool probePool = BufferPool.allocate(1, BufferPool.PAGE_SIZE,
                         EnumSet.noneOf(ChurnKind.class))) {
             ClientBuffer buffer = pool.buffer(0);
@@ -63,8 +65,8 @@ final class MissBench {
             remap(pool, random);
             cache.acquire(buffer.address(), size, Worker.ACCESS).close();
             for (int i = -1; i < samples; i++) { // sample -1 warms up, unreported
-                long registerRemap = remap(pool, random);
-                long address = buffer.address();
+                long registerRemap = remap(plain, random);
+                long address = plain.buffer(0).address();
                 long t0 = System.nanoTime();
                 IbvMr mr = pd.regMr(address, size, IbvMr.IBV_ACCESS_LOCAL_WRITE).execute()
                         .free().getMr();

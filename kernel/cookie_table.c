@@ -48,21 +48,6 @@ static u32 ctab_hash(const struct ctab *table, u64 cookie)
 			     &table->key);
 }
 
-/**
- * ctab_entry_init - set the key of an entry not in any table
- * @table: the table the entry is meant for
- * @entry: the entry
- * @cookie: its key
- *
- * Needs no lock: the hash key never changes after ctab_init().
- */
-void ctab_entry_init(const struct ctab *table, struct ctab_entry *entry,
-		     u64 cookie)
-{
-	entry->cookie = cookie;
-	entry->hash = ctab_hash(table, cookie);
-}
-
 static struct hlist_head *ctab_bucket(struct hlist_head *buckets,
 				      unsigned int bits, u32 hash)
 {
@@ -110,7 +95,7 @@ struct ctab_entry *ctab_find(const struct ctab *table, u64 cookie)
 /**
  * ctab_insert - add an entry unless its cookie is in use
  * @table: the table
- * @entry: the entry, set up by ctab_entry_init(); not in any table
+ * @entry: the entry, its cookie set; not in any table
  *
  * Return: 0, -ENOMEM if the table has no buckets yet (no ctab_install()
  * succeeded), or -EEXIST if an entry with the same cookie is in the table.
@@ -121,7 +106,7 @@ int ctab_insert(struct ctab *table, struct ctab_entry *entry)
 
 	if (!table->buckets)
 		return -ENOMEM;
-	chain = ctab_chain(table, entry->hash);
+	chain = ctab_chain(table, ctab_hash(table, entry->cookie));
 	if (ctab_chain_find(chain, entry->cookie))
 		return -EEXIST;
 	hlist_add_head(&entry->node, chain);
@@ -232,7 +217,7 @@ struct hlist_head *ctab_rehash_step(struct ctab *table)
 			hlist_del(&entry->node);
 			hlist_add_head(&entry->node,
 				       ctab_bucket(table->buckets, table->bits,
-						   entry->hash));
+						   ctab_hash(table, entry->cookie)));
 		}
 		if (++table->rehash_next == BIT(table->old_bits))
 			break;

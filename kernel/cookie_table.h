@@ -24,15 +24,15 @@
 /**
  * struct ctab_entry - an entry of a &struct ctab, embedded by its user
  * @node: link in the chain of a bucket
- * @cookie: the key, set by ctab_entry_init()
- * @hash: keyed hash of @cookie, which picks the bucket
+ * @cookie: the key, set by the user before ctab_insert()
  *
- * @cookie must not change while the entry is in a table.
+ * @cookie must not change while the entry is in a table.  The entry keeps
+ * no hash of it: moving it to a doubled table computes it again, which
+ * costs less than 8 bytes per entry for the life of the table.
  */
 struct ctab_entry {
 	struct hlist_node	node;
 	u64			cookie;
-	u32			hash;
 };
 
 /**
@@ -49,8 +49,8 @@ struct ctab_entry {
  * @key: random key of the hash, so that no caller can aim a whole table
  *	at one bucket
  *
- * The table has no lock: its user serializes every call but
- * ctab_entry_init() and the allocation calls.  No call sleeps or
+ * The table has no lock: its user serializes every call but the
+ * allocation calls.  No call sleeps or
  * allocates under the user's lock: where it may sleep, the user asks
  * ctab_bits_wanted() whether the table should grow, allocates the buckets
  * with ctab_alloc_buckets(), and under its lock hands them to
@@ -87,8 +87,6 @@ bool ctab_install(struct ctab *table, struct hlist_head *buckets,
 struct hlist_head *ctab_rehash_step(struct ctab *table);
 void ctab_free_buckets(struct hlist_head *buckets);
 
-void ctab_entry_init(const struct ctab *table, struct ctab_entry *entry,
-		     u64 cookie);
 int ctab_insert(struct ctab *table, struct ctab_entry *entry);
 struct ctab_entry *ctab_find(const struct ctab *table, u64 cookie);
 void ctab_remove(struct ctab *table, struct ctab_entry *entry);

@@ -298,11 +298,26 @@ static void ridx_insert_slot(struct ridx *idx, struct ridx_node *node,
 			     unsigned long last, void *ptr)
 {
 	struct ridx_node *right, *parent, *root;
-	unsigned int pi;
+	unsigned int pi, keep;
 
 	while (node->nr == RIDX_ORDER) {
+		/*
+		 * Halves, unless a run of insertions by rising or falling
+		 * start (registrations of buffers as mmap() hands them out)
+		 * is growing the node at one end: at the last slot, or at
+		 * slot 0 (slot 1 above the leaves, where the first child's
+		 * new right half goes).  Then the node the run leaves behind
+		 * keeps all but the RIDX_MIN - 1 slots the other needs, and
+		 * such runs fill nodes to 25 of 32 slots instead of 16.
+		 */
+		if (i == RIDX_ORDER)
+			keep = RIDX_ORDER - RIDX_MIN + 1;
+		else if (i <= 1)
+			keep = RIDX_MIN - 1;
+		else
+			keep = RIDX_ORDER / 2;
 		right = ridx_take_spare(idx, node->leaf);
-		ridx_move(right, 0, node, RIDX_ORDER / 2, RIDX_ORDER / 2);
+		ridx_move(right, 0, node, keep, RIDX_ORDER - keep);
 		if (i > node->nr)
 			ridx_insert_at(right, i - node->nr, start, last, ptr);
 		else

@@ -43,7 +43,7 @@
 static unsigned int max_regions = 1U << 20;
 module_param(max_regions, uint, 0644);
 MODULE_PARM_DESC(max_regions,
-		 "Maximum number of registered ranges per open file (default 1048576, about 150 bytes each)");
+		 "Maximum number of registered ranges per open file (default 1048576, about 120 bytes each)");
 
 /* Feature bits of UMMUNOTIFY_EXCHANGE_FEATURES we implement. */
 #define UMMUNOTIFY_KNOWN_FEATURES	UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES
@@ -60,17 +60,18 @@ MODULE_PARM_DESC(max_regions,
  * @key: the user's cookie, in &ummunotify_file.cookies
  * @list: entry in &ummunotify_file.invalid_list while an event is queued;
  *	empty otherwise
- * @hint: the queued event was caused by a single invalidation
- * @hint_start: start of the invalidated part, valid while @hint
- * @hint_end: end (exclusive) of the invalidated part, valid while @hint
+ * @hint_start: start of the invalidated part, valid while @hint_end is
+ *	not 0
+ * @hint_end: end (exclusive) of the invalidated part if the queued event
+ *	was caused by a single invalidation; 0 otherwise (no range ends at 0)
  *
- * All fields are protected by &ummunotify_file.wqh.lock.
+ * All fields are protected by &ummunotify_file.wqh.lock.  Every byte here
+ * is paid per registration: 80 on 64-bit, 51 to a 4 KiB slab.
  */
 struct ummunotify_reg {
 	struct ridx_entry	range;
 	struct ctab_entry	key;
 	struct list_head	list;
-	bool			hint;
 	unsigned long		hint_start;
 	unsigned long		hint_end;
 };
@@ -162,10 +163,9 @@ static void ummunotify_queue(struct ummunotify_file *priv,
 	lockdep_assert_held(&priv->wqh.lock);
 	if (!list_empty(&reg->list)) {
 		/* A second hit before the first was read. */
-		reg->hint = false;
+		reg->hint_end = 0;
 		return;
 	}
-	reg->hint = true;
 	reg->hint_start = max(start, reg->range.start);
 	reg->hint_end = min(end - 1, reg->range.last) + 1;
 	list_add_tail(&reg->list, &priv->invalid_list);
@@ -404,7 +404,7 @@ static void ummunotify_fill_batch(struct ummunotify_file *priv,
 		list_del_init(&reg->list);
 		priv->nr_queued--;
 		ev->type = UMMUNOTIFY_EVENT_TYPE_INVAL;
-		if (reg->hint) {
+		if (reg->hint_end) {
 			ev->flags = UMMUNOTIFY_EVENT_FLAG_HINT;
 			ev->hint_start = reg->hint_start;
 			ev->hint_end = reg->hint_end;
@@ -438,10 +438,10 @@ static void ummunotify_unread_batch(struct ummunotify_file *priv,
 	while (i-- > from) {
 		reg = batch->reg[i];
 		if (!list_empty(&reg->list)) {
-			reg->hint = false;
+			reg->hint_end = 0;
 			continue;
 		}
-		reg->hint = batch->ev[i].flags & UMMUNOTIFY_EVENT_FLAG_HINT;
+		/* Not queued since: its hint, if any, is still in place. */
 		list_add(&reg->list, &priv->invalid_list);
 		priv->nr_queued++;
 	}
@@ -653,7 +653,7 @@ static long ummunotify_register_region(struct ummunotify_file *priv,
 		return -ENOMEM;
 	reg->range.start = parm.start;
 	reg->range.last = parm.end - 1;
-	ctab_entry_init(&priv->cookies, &reg->key, parm.user_cookie);
+	reg->key.cookie = parm.user_cookie;
 	INIT_LIST_HEAD(&reg->list);
 
 	/*

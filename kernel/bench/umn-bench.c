@@ -11,7 +11,12 @@
  *    page not watched at all.  Ratios are to 0 unrelated registrations.
  * 2. REGISTER and UNREGISTER per operation with 10^3 and 10^6 live
  *    registrations (ranges and cookies spread at random over the trees).
- * 3. Draining 10^5 queued events (queued by one munmap()) with a 4 MiB
+ * 3. Kernel memory held per live registration at 10^6: the growth of the
+ *    guest's slab (/proc/meminfo Slab) and of its other used memory
+ *    (MemFree's fall minus Slab's growth: the cookie table's buckets,
+ *    from vmalloc past a few pages) from before the first registration to
+ *    10^6 registrations, divided by 10^6.
+ * 4. Draining 10^5 queued events (queued by one munmap()) with a 4 MiB
  *    buffer: events per read() and the time of the drain.
  *
  * Every figure is the median of per-round medians; times use
@@ -29,6 +34,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +50,7 @@
 
 #define GOAL_MUNMAP_RATIO	1.3
 #define GOAL_REGISTER_RATIO	2.0
+#define GOAL_BYTES_PER_REG	128
 
 static const unsigned long levels[] = { 0, 1000, 100000, MAX_UNRELATED };
 #define NLEVELS (sizeof(levels) / sizeof(levels[0]))
@@ -58,6 +65,41 @@ static void die(const char *what)
 {
 	fprintf(stderr, "umn-bench: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+/* The guest's memory counters that registrations move, in KiB. */
+struct mem_snapshot {
+	long	slab_kb;
+	long	free_kb;
+};
+
+static long meminfo_kb(const char *text, const char *field)
+{
+	const char *line = strstr(text, field);
+	long kb;
+
+	if (!line || sscanf(line + strlen(field), " %ld kB", &kb) != 1) {
+		fprintf(stderr, "umn-bench: no %s in /proc/meminfo\n", field);
+		exit(1);
+	}
+	return kb;
+}
+
+static struct mem_snapshot mem_snapshot(void)
+{
+	static char text[8192];
+	struct mem_snapshot snap;
+	FILE *f = fopen("/proc/meminfo", "r");
+	size_t n;
+
+	if (!f)
+		die("open /proc/meminfo");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	snap.slab_kb = meminfo_kb(text, "\nSlab:");
+	snap.free_kb = meminfo_kb(text, "MemFree:");
+	return snap;
 }
 
 static uint64_t now_ns(void)
@@ -268,7 +310,10 @@ int main(void)
 {
 	uint64_t watched[NLEVELS], unwatched[NLEVELS];
 	uint64_t reg_ns[2], unreg_ns[2], drain_ns, drain_events;
-	bool have_reg[2] = { false, false };
+	bool have_reg[2] = { false, false }, have_mem = false;
+	struct mem_snapshot mem_before, mem_after;
+	double slab_per_reg = 0, pages_per_reg = 0;
+	struct utsname uts;
 	unsigned int drain_reads, measured = 0, l;
 	double r_w, r_u, r_reg;
 
@@ -279,8 +324,11 @@ int main(void)
 	unrelated_area = reserve_hole(MAX_UNRELATED * STRIDE);
 	page_slot = reserve_hole(pg);
 
-	printf("umn-bench: /dev/ummunotify costs; medians of %d rounds, CLOCK_MONOTONIC\n\n",
-	       ROUNDS);
+	if (uname(&uts))
+		die("uname");
+	printf("umn-bench: /dev/ummunotify costs on %s; medians of %d rounds, CLOCK_MONOTONIC\n\n",
+	       uts.release, ROUNDS);
+	mem_before = mem_snapshot();
 	printf("1. mmap()+munmap() of one page vs. unrelated registered ranges (%d per round)\n",
 	       MUNMAP_ITERS);
 	printf("   %-12s %14s %7s %16s %7s\n", "unrelated", "page watched", "ratio",
@@ -290,6 +338,14 @@ int main(void)
 			printf("   %-12lu (max_regions is below %lu: skipped)\n",
 			       levels[l], levels[l]);
 			break;
+		}
+		if (levels[l] == MAX_UNRELATED) {
+			mem_after = mem_snapshot();
+			slab_per_reg = (mem_after.slab_kb - mem_before.slab_kb) * 1024.0 /
+				       MAX_UNRELATED;
+			pages_per_reg = (mem_before.free_kb - mem_after.free_kb) * 1024.0 /
+					MAX_UNRELATED - slab_per_reg;
+			have_mem = true;
 		}
 		watched[l] = time_munmap(true);
 		unwatched[l] = time_munmap(false);
@@ -315,12 +371,20 @@ int main(void)
 		printf("   %-12s %14.2f %16.2f\n", "ratio",
 		       (double)reg_ns[1] / reg_ns[0], (double)unreg_ns[1] / unreg_ns[0]);
 
+	printf("\n3. kernel memory held per live registration at %lu registrations\n",
+	       MAX_UNRELATED);
+	if (have_mem)
+		printf("   %.0f bytes: slab %.0f, other pages %.0f\n",
+		       slab_per_reg + pages_per_reg, slab_per_reg, pages_per_reg);
+	else
+		printf("   not measured\n");
+
 	/* The unrelated ranges would not leave room under max_regions. */
 	while (nunrelated > 0)
 		if (unreg(--nunrelated))
 			die("unregister unrelated range");
 	time_drain(&drain_reads, &drain_events, &drain_ns);
-	printf("\n3. draining %lu queued events with a %lu MiB buffer\n", DRAIN_EVENTS,
+	printf("\n4. draining %lu queued events with a %lu MiB buffer\n", DRAIN_EVENTS,
 	       DRAIN_BUFFER >> 20);
 	printf("   %u read() call(s), %.0f events per read (LAST included), %.2f ms\n",
 	       drain_reads, (double)drain_events / drain_reads, drain_ns / 1e6);
@@ -342,6 +406,12 @@ int main(void)
 	} else {
 		printf("   register cost ratio: not measured\n");
 	}
+	if (have_mem)
+		printf("   kernel memory per registration at 10^6 <= %d bytes: %.0f (%s)\n",
+		       GOAL_BYTES_PER_REG, slab_per_reg + pages_per_reg,
+		       slab_per_reg + pages_per_reg <= GOAL_BYTES_PER_REG ? "met" : "NOT met");
+	else
+		printf("   kernel memory per registration: not measured\n");
 	close(fd);
 	return 0;
 }

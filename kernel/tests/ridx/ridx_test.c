@@ -7,9 +7,10 @@
  * The run is a series of waves.  Each picks a size (a few ranges up to
  * thousands: the tree one to four levels deep), a key space (from a few
  * distinct starts, so that many ranges share one, to the whole of
- * unsigned long) and range lengths, grows the index to that size and
- * shrinks it to nothing, or destroys it with ridx_destroy().  After every
- * operation:
+ * unsigned long), range lengths, and where insertions and removals go
+ * (anywhere, or in runs by rising or falling start), grows the index to
+ * that size and shrinks it to nothing, or destroys it with ridx_destroy().
+ * After every operation:
  * - ridx_validate() must accept the whole tree (and the checks that
  *   CONFIG_UMMUNOTIFY_DEBUG_RIDX makes inside every insertion and removal
  *   must not have warned);
@@ -59,6 +60,15 @@ static uint64_t seed, rng;
 static unsigned int wave_size;
 static unsigned long key_space, max_len;
 static bool growing, destroy_at_end;
+/*
+ * Where insertions start and which range a removal takes: anywhere, or in
+ * a run by rising or falling start (as buffers come from mmap()), which
+ * grows and shrinks the tree at one edge, through its uneven splits and
+ * its merges and borrows of the nodes that hold the largest last.
+ */
+enum order { ANYWHERE, RISING, FALLING };
+static enum order insert_order, remove_order;
+static unsigned long next_start;
 
 static unsigned long ops_done, ops_wanted;
 static unsigned long destroyed_entries;
@@ -138,6 +148,9 @@ static void new_wave(void)
 	max_len = lens[below(sizeof(lens) / sizeof(lens[0]))];
 	growing = true;
 	destroy_at_end = below(4) == 0;
+	insert_order = below(3);
+	remove_order = below(3);
+	next_start = below(key_space);
 }
 
 /* Fills the reserve as the kernel's REGISTER does, before its lock. */
@@ -163,6 +176,14 @@ static void do_insert(void)
 		;
 	it = &pool[i];
 	random_range(&it->entry.start, &it->entry.last);
+	if (insert_order != ANYWHERE) {
+		unsigned long step = below(key_space / 4096 + 2);
+		unsigned long len = it->entry.last - it->entry.start;
+
+		next_start += insert_order == RISING ? step : -step;
+		it->entry.start = next_start;
+		it->entry.last = next_start + len < next_start ? ULONG_MAX : next_start + len;
+	}
 	top_up();
 	ridx_insert(&idx, &it->entry);
 	it->in = true;
@@ -175,8 +196,18 @@ static void do_insert(void)
 
 static void do_remove(void)
 {
-	unsigned int pos = below(npresent), i = present[pos];
-	struct item *it = &pool[i];
+	unsigned int pos = below(npresent), j;
+	struct item *it;
+
+	/* The lowest or highest start: a run of removals from one edge. */
+	for (j = 0; remove_order != ANYWHERE && j < npresent; j++) {
+		const struct ridx_entry *e = &pool[present[j]].entry;
+		const struct ridx_entry *best = &pool[present[pos]].entry;
+
+		if (remove_order == RISING ? e->start < best->start : e->start > best->start)
+			pos = j;
+	}
+	it = &pool[present[pos]];
 
 	ridx_free_nodes(ridx_remove(&idx, &it->entry));
 	if (it->entry.leaf != NULL)

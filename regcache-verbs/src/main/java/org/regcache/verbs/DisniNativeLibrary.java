@@ -68,6 +68,8 @@ public final class DisniNativeLibrary {
      * Copies the jar's libdisni.so into {@code directory} (created if needed), replacing an
      * older copy atomically, and returns the file.
      *
+     * @param directory where the library goes
+     * @return the library's path
      * @throws IOException if this jar has no library for this platform or the copy fails
      */
     public static Path extractTo(Path directory) throws IOException {
@@ -94,6 +96,9 @@ public final class DisniNativeLibrary {
     /**
      * {@code java -cp regcache-verbs.jar org.regcache.verbs.DisniNativeLibrary DIR}: extracts
      * libdisni.so into DIR and prints the JVM flags that use it.
+     *
+     * @param args the directory DIR, alone
+     * @throws IOException when the extraction fails
      */
     public static void main(String[] args) throws IOException {
         if (args.length != 1) {

@@ -51,6 +51,8 @@ public final class DisniProtectionDomain implements AutoCloseable {
     /**
      * Opens a protection domain on the RDMA device that owns {@code address}.
      *
+     * @param address an IPv4 address of an RDMA interface
+     * @return the open protection domain, which the caller closes
      * @throws IllegalArgumentException if the address is not IPv4 (DiSNI supports no other)
      * @throws IllegalStateException if the JVM lacks DiSNI's prerequisites (see {@link
      *     DisniNativeLibrary#requireUsable()})
@@ -97,6 +99,8 @@ public final class DisniProtectionDomain implements AutoCloseable {
      * Opens a protection domain on the named RDMA device (for example {@code rxe0}), reached
      * through the first IPv4 address of its network interface.
      *
+     * @param device the RDMA device's name, as {@code rdma link} shows it
+     * @return the open protection domain, which the caller closes
      * @throws IllegalArgumentException if {@code device} is not a device name
      * @throws IOException if there is no such device, it has no IPv4 address, or opening
      *     fails as in {@link #open(InetAddress)}
@@ -106,22 +110,22 @@ public final class DisniProtectionDomain implements AutoCloseable {
         return open(new RdmaDeviceAddresses().ipv4Of(device));
     }
 
-    /** The address this protection domain's device was found by. */
+    /** {@return the address this protection domain's device was found by} */
     public InetAddress address() {
         return address;
     }
 
-    /** DiSNI's device context (owned by librdmacm; not to be closed). */
+    /** {@return DiSNI's device context} It is owned by librdmacm: not to be closed. */
     public IbvContext context() {
         return context;
     }
 
-    /** DiSNI's protection domain, for callers that use DiSNI's API directly. */
+    /** {@return DiSNI's protection domain, for callers that use DiSNI's API directly} */
     public IbvPd pd() {
         return pd;
     }
 
-    /** The registrar for memory regions of this protection domain. */
+    /** {@return the registrar for memory regions of this protection domain} */
     public DisniRegistrar registrar() {
         return registrar;
     }

@@ -50,17 +50,19 @@ public final class DisniRegistrar implements Registrar {
     /**
      * A registrar for memory regions of {@code pd}. The caller keeps the protection domain
      * open while registrations exist; {@link DisniProtectionDomain} does that for its own.
+     *
+     * @param pd DiSNI's protection domain; not owned (never freed) by the registrar
      */
     public DisniRegistrar(IbvPd pd) {
         this.pd = Objects.requireNonNull(pd, "pd");
     }
 
-    /** The protection domain registrations are made in. */
+    /** {@return the protection domain registrations are made in} */
     public IbvPd protectionDomain() {
         return pd;
     }
 
-    /** Number of registrations made here and not yet deregistered. */
+    /** {@return the number of registrations made here and not yet deregistered} */
     public int liveRegistrations() {
         return live.get();
     }

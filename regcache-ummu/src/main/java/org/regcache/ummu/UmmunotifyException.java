@@ -10,6 +10,8 @@ public class UmmunotifyException extends RuntimeException {
     private final int errno;
 
     /**
+     * Creates the exception.
+     *
      * @param message what failed, with the errno text and the remedy
      * @param errno   the errno of the failed call, or 0
      * @param cause   the underlying exception, or null
@@ -19,7 +21,9 @@ public class UmmunotifyException extends RuntimeException {
         this.errno = errno;
     }
 
-    /** The errno of the failed call, or 0 when the failure was not a system call error. */
+    /**
+     * {@return the errno of the failed call, or 0 when the failure was not a system call error}
+     */
     public int errno() {
         return errno;
     }

@@ -69,6 +69,7 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     /**
      * Opens /dev/ummunotify, without background drainer.
      *
+     * @return the open source, to be given to one cache (which closes it)
      * @throws UmmunotifyException naming the remedy (module not loaded, permissions)
      * @throws UnsupportedOperationException on a platform the binding does not support
      */
@@ -76,7 +77,11 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         return open(Path.of(UmmunotifyAbi.DEVICE_PATH), false);
     }
 
-    /** Opens /dev/ummunotify with a background drainer thread; see the class comment. */
+    /**
+     * Opens /dev/ummunotify with a background drainer thread; see the class comment.
+     *
+     * @return the open source, to be given to one cache (which closes it)
+     */
     public static UmmunotifyInvalidationSource openWithBackgroundDrainer() {
         return open(Path.of(UmmunotifyAbi.DEVICE_PATH), true);
     }
@@ -85,6 +90,9 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
      * Opens the ummunotify device at {@code devicePath}, asking it to leave out invalidations
      * that keep the pages (see {@link #open(Path, boolean, boolean)}).
      *
+     * @param devicePath        the device node, normally {@code /dev/ummunotify}
+     * @param backgroundDrainer whether a background thread drains events (see the class comment)
+     * @return the open source, to be given to one cache (which closes it)
      * @throws UmmunotifyException naming the remedy (module not loaded, permissions)
      */
     public static UmmunotifyInvalidationSource open(Path devicePath, boolean backgroundDrainer) {
@@ -100,6 +108,11 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
      * #skipsSamePageInvalidations()} tells which. Without {@code skipSamePageInvalidations}
      * every invalidation is reported (the 2010 behaviour).
      *
+     * @param devicePath                the device node, normally {@code /dev/ummunotify}
+     * @param backgroundDrainer         whether a background thread drains events (see the
+     *                                  class comment)
+     * @param skipSamePageInvalidations whether to ask for the filter described above
+     * @return the open source, to be given to one cache (which closes it)
      * @throws UmmunotifyException naming the remedy (module not loaded, permissions)
      */
     public static UmmunotifyInvalidationSource open(Path devicePath, boolean backgroundDrainer,
@@ -159,9 +172,10 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     }
 
     /**
-     * How many invalidations of watched ranges the kernel left out because they kept the pages
-     * ({@code invalidations_filtered} in the file's fdinfo), or -1 when the module does not say
-     * (an older module) or the source is closed. Reads a /proc file: not for the hot path.
+     * {@return how many invalidations of watched ranges the kernel left out because they kept
+     * the pages ({@code invalidations_filtered} in the file's fdinfo), or -1 when the module
+     * does not say (an older module) or the source is closed} Reads a /proc file: not for the
+     * hot path.
      */
     public long invalidationsFilteredByKernel() {
         String text;

@@ -2,7 +2,7 @@
 /*
  * UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES: with it, what keeps the pages mapped
  * (mprotect() either way, a soft-dirty reset, fork() whose child exits or
- * execs, MADV_COLD) leaves the counter alone and queues nothing; what may
+ * execs, userfaultfd write-protection, MADV_COLD) leaves the counter alone and queues nothing; what may
  * replace or remove them (munmap, partial munmap, MADV_DONTNEED, MADV_FREE,
  * MADV_PAGEOUT, mremap, MAP_FIXED, a copy-on-write break while a fork child
  * lives, move_pages() and migrate_pages() between NUMA nodes) is still
@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
 #include "umn_test.h"
@@ -288,6 +289,45 @@ TEST_F(benign, fork_and_exec_then_parent_write_keeps_registration)
 	fork_and_reap(_metadata, "/bin/true");
 	fill(p, 4 * self->pg, 0x3a);
 	expect_kept(_metadata, self->fd, self->counter, variant->skip_same_pages, 6);
+	munmap(p, 4 * self->pg);
+}
+
+/*
+ * UFFDIO_WRITEPROTECT both ways, on private anonymous pages: protection
+ * changes (change_protection()), the pages stay.  User-mode-only faults let
+ * an ordinary user open the userfaultfd (vm.unprivileged_userfaultfd=0).
+ */
+TEST_F(benign, userfaultfd_write_protect_keeps_registration)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_writeprotect wp = { 0 };
+	char *p = umn_map_pages(4);
+	int uffd;
+
+	ASSERT_NE(NULL, p);
+	fill(p, 4 * self->pg, 0x3c);
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+	if (uffd < 0)
+		SKIP(munmap(p, 4 * self->pg); return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api)) TH_LOG("UFFDIO_API: %s", strerror(errno));
+	reg.range.start = umn_addr(p);
+	reg.range.len = 4 * self->pg;
+	reg.mode = UFFDIO_REGISTER_MODE_WP;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		close(uffd);
+		SKIP(munmap(p, 4 * self->pg); return, "UFFDIO_REGISTER_MODE_WP: %s",
+		     strerror(errno));
+	}
+	ASSERT_EQ(0, umn_register_ptr(self->fd, p, 4 * self->pg, 8));
+	wp.range = reg.range;
+	wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) TH_LOG("protect: %s", strerror(errno));
+	wp.mode = 0;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) TH_LOG("unprotect: %s", strerror(errno));
+	expect_kept(_metadata, self->fd, self->counter, variant->skip_same_pages, 8);
+	EXPECT_TRUE(all_bytes(p, 4 * self->pg, 0x3c));
+	close(uffd);
 	munmap(p, 4 * self->pg);
 }
 

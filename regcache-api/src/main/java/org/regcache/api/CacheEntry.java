@@ -165,9 +165,14 @@ final class CacheEntry {
         });
     }
 
-    /** At unlink (after DETACHED, so no more hits come): moves this entry's hits to stats. */
+    /**
+     * At unlink (after DETACHED, so no more hits come): moves this entry's hits to stats.
+     * Nothing to do when the count is 0: after DETACHED it can only go down.
+     */
     void takeHits(StatsRecorder stats) {
-        moveHits(stats, Long.MAX_VALUE);
+        if (hits(stateVolatile()) != 0) {
+            moveHits(stats, Long.MAX_VALUE);
+        }
     }
 
     /** Drops a reference and returns the new state. */

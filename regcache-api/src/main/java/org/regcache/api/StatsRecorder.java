@@ -3,7 +3,7 @@ package org.regcache.api;
 import java.util.EnumMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -19,7 +19,7 @@ import java.util.function.LongSupplier;
  */
 final class StatsRecorder {
     private final LongAdder movedHits = new LongAdder();
-    private final ReentrantReadWriteLock hitMoves = new ReentrantReadWriteLock();
+    private final StampedLock hitMoves = new StampedLock();
     private final LongSupplier liveHits;
     private final LongAdder misses = new LongAdder();
     private final LongAdder registrations = new LongAdder();
@@ -46,20 +46,20 @@ final class StatsRecorder {
 
     /** Moves the hits {@code take} removes from an entry's state word (it returns how many). */
     void moveHits(LongSupplier take) {
-        hitMoves.readLock().lock();
+        long stamp = hitMoves.readLock();
         try {
             movedHits.add(take.getAsLong());
         } finally {
-            hitMoves.readLock().unlock();
+            hitMoves.unlockRead(stamp);
         }
     }
 
     private long hits() {
-        hitMoves.writeLock().lock();
+        long stamp = hitMoves.writeLock();
         try {
             return movedHits.sum() + liveHits.getAsLong();
         } finally {
-            hitMoves.writeLock().unlock();
+            hitMoves.unlockWrite(stamp);
         }
     }
 

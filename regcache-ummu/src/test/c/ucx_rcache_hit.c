@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: Apache-2.0
 /*
  * The C counterpart of AcquireHitBenchmark: a hit in UCX's registration cache (libucs from
  * Debian's libucx-dev, used through its installed headers only), measured the same way as the

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.jna.Pointer;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -135,7 +138,7 @@ class UmmunotifyGuestIT {
             new Pointer(base + p * PAGE).setLong(0, 0);
         }
         // the "registration" records the generation stored in its first page
-        registrar.tag = range -> new Pointer(range[0]).getLong(0);
+        registrar.tag = range -> readThroughPageTables(range[0]);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong remaps = new AtomicLong();
         List<String> stale = new CopyOnWriteArrayList<>();
@@ -184,6 +187,23 @@ class UmmunotifyGuestIT {
         assertEquals("[]", stale.toString());
         assertTrue(cache.stats().invalidationsReceived() > 0);
         GuestLibC.munmap(new Pointer(base), pages * PAGE);
+    }
+
+    /**
+     * Reads the long at {@code address} as a NIC registration pins it: through the page tables
+     * (/proc/self/mem reads with get_user_pages, as ibv_reg_mr pins), never through this CPU's
+     * TLB. The kernel flushes other CPUs' TLBs after the notifier's invalidate_range_end, so a
+     * plain load right after a REGISTER that came after range_end may still see the page the
+     * remap is replacing; a registration made then would be stale without any event, but only
+     * in this test's imitation of a NIC: pinning takes the mmap lock or finds the PTE cleared.
+     */
+    private static long readThroughPageTables(long address) {
+        try (RandomAccessFile mem = new RandomAccessFile("/proc/self/mem", "r")) {
+            mem.seek(address);
+            return Long.reverseBytes(mem.readLong());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Waits for {@code task}; fails naming it if it has not finished within the hang bound. */

@@ -2,7 +2,7 @@ package org.regcache.e2e.bench;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import org.regcache.e2e.text.TextTable;
 import org.regcache.e2e.workload.ByteSizes;
 
 /** The benchmark's table: one row per buffer size, absolute times beside the ratio. */
@@ -26,22 +26,7 @@ public final class BenchTable {
                 BenchRow.formatNanos(row.writeNanos()),
             });
         }
-        int[] widths = new int[HEADERS.length];
-        for (String[] line : cells) {
-            for (int i = 0; i < line.length; i++) {
-                widths[i] = Math.max(widths[i], line[i].length());
-            }
-        }
-        List<String> lines = new ArrayList<>();
-        for (String[] line : cells) {
-            StringBuilder b = new StringBuilder();
-            for (int i = 0; i < line.length; i++) {
-                String format = i == 0 ? "%-" + widths[i] + "s" : "  %" + widths[i] + "s";
-                b.append(String.format(Locale.ROOT, format, line[i]));
-            }
-            lines.add(b.toString());
-        }
-        return lines;
+        return TextTable.align(cells);
     }
 
     /**

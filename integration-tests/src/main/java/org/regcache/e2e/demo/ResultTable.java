@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.regcache.e2e.text.TextTable;
 import org.regcache.e2e.workload.ByteSizes;
 import org.regcache.e2e.workload.WorkloadResult;
 
@@ -61,25 +62,11 @@ public final class ResultTable {
                         speedup(r, baseline)),
             });
         }
-        int[] widths = new int[HEADERS.length + 1];
-        widths[0] = "mode".length();
-        for (int i = 0; i < HEADERS.length; i++) {
-            widths[i + 1] = HEADERS[i].length();
-        }
-        for (String[] row : rows) {
-            for (int i = 0; i < row.length; i++) {
-                widths[i] = Math.max(widths[i], row[i].length());
-            }
-        }
-        List<String> lines = new ArrayList<>();
         String[] header = new String[HEADERS.length + 1];
         header[0] = "mode";
         System.arraycopy(HEADERS, 0, header, 1, HEADERS.length);
-        lines.add(line(header, widths));
-        for (String[] row : rows) {
-            lines.add(line(row, widths));
-        }
-        return lines;
+        rows.add(0, header);
+        return TextTable.align(rows);
     }
 
     /**
@@ -93,19 +80,5 @@ public final class ResultTable {
                     + " transferred nothing");
         }
         return result.bytesPerSecond() / baseline.bytesPerSecond();
-    }
-
-    /** The first column left-aligned, the numbers right-aligned, two spaces apart. */
-    private static String line(String[] cells, int[] widths) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < cells.length; i++) {
-            if (i == 0) {
-                b.append(String.format(Locale.ROOT, "%-" + widths[0] + "s", cells[0]));
-            } else {
-                b.append("  ").append(String.format(Locale.ROOT, "%" + widths[i] + "s",
-                        cells[i]));
-            }
-        }
-        return b.toString();
     }
 }

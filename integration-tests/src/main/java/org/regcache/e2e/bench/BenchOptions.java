@@ -26,7 +26,7 @@ public record BenchOptions(List<Long> sizes, long millis, int repeats, String ad
             "  --ip ADDRESS   IPv4 address of the RDMA device (default $RXE_IP)",
             "  --miss-samples N  timed misses per size, median reported (default 21)",
             "  --miss-warmup N   untimed misses first, so the JIT compiled the miss path"
-                    + " (default 3000)");
+                    + " (default 20000)");
 
     /** Largest buffer: DiSNI registers at most 2^31 - 1 bytes. */
     public static final long MAX_SIZE = 1L << 30;
@@ -41,7 +41,7 @@ public record BenchOptions(List<Long> sizes, long millis, int repeats, String ad
         long millis = 500;
         int repeats = 5;
         int missSamples = 21;
-        int missWarmUp = 3000;
+        int missWarmUp = 20_000;
         String address = System.getenv("RXE_IP");
         for (int i = 0; i < args.length; i += 2) {
             String option = args[i];

@@ -187,6 +187,15 @@ public class AcquireHitBenchmark {
         return key;
     }
 
+    /** The floor again, each thread on its own keys: what disjoint scaling can be at best. */
+    @Benchmark
+    public int referenceCountFloorDisjoint(Shared s, Cursor c) {
+        ReferenceCountFloor.Handle h = s.floors[c.nextOwn()].acquire();
+        int key = h.key();
+        h.close();
+        return key;
+    }
+
     @Benchmark
     public Object concurrentHashMapGet(Shared s, Cursor c) {
         return s.map.get(s.keys[c.next()]);

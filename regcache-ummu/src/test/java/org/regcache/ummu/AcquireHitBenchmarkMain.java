@@ -22,7 +22,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * in the same run (C, then one JMH fork, for each thread count, {@code bench.forks} rounds), and
  * prints one table: our hit, UCX's hit, their ratio (goal at most 1), the contract floor
  * ({@link ReferenceCountFloor}; goal: hit at most 2x it), ConcurrentHashMap.get, and the
- * scaling of hits on disjoint registrations from 1 to 2 threads (goal at least 1.6x). The
+ * scaling of hits on disjoint registrations from 1 to 2 threads (goal at least 1.6x), beside
+ * the floor's own scaling on disjoint entries (what the machine gives the contract's atomics
+ * alone). The
  * figures are CPU time per operation (each thread's own CPU time over the operations it ran),
  * which the load of a shared machine does not inflate; the whole JVM's CPU time per operation
  * (garbage collection of the handles included) and JMH's wall-clock scores follow for context,
@@ -36,6 +38,7 @@ public final class AcquireHitBenchmarkMain {
     private static final String HIT = "cacheAcquireReleaseHit";
     private static final String DISJOINT = "cacheHitDisjoint";
     private static final String FLOOR = "referenceCountFloor";
+    private static final String FLOOR_DISJOINT = "referenceCountFloorDisjoint";
     private static final String MAP = "concurrentHashMapGet";
     private static final String UCX = "ucx";
     private static final int[] THREADS = {1, 2};
@@ -163,16 +166,20 @@ public final class AcquireHitBenchmarkMain {
             double two = perOp(cpu, key(DISJOINT, 2));
             double wallOne = mean(wall.get(key(DISJOINT, 1)));
             double wallTwo = mean(wall.get(key(DISJOINT, 2)));
+            double floorOne = perOp(cpu, key(FLOOR_DISJOINT, 1));
+            double floorTwo = perOp(cpu, key(FLOOR_DISJOINT, 2));
             b.append(String.format("hits on disjoint registrations: %.1f ns/op with 1 thread,"
                     + " %.1f with 2: throughput 2 threads / 1 thread = %.2f (goal >= 1.6);"
-                    + " by wall clock %.2f%n", one, two, 2 * one / two, 2 * wallOne / wallTwo));
+                    + " by wall clock %.2f; the floor on disjoint entries %.2f (%.1f and %.1f"
+                    + " ns/op)%n", one, two, 2 * one / two, 2 * wallOne / wallTwo,
+                    2 * floorOne / floorTwo, floorOne, floorTwo));
             b.append(String.format("the whole JVM's CPU time per hit (GC included): %.1f ns"
                     + " with 1 thread, %.1f with 2 (hit/UCX %.2f, %.2f)%n",
                     perOp(cpu, key(HIT, 1), 2), perOp(cpu, key(HIT, 2), 2),
                     perOp(cpu, key(HIT, 1), 2) / perOp(cpu, key(UCX, 1), 2),
                     perOp(cpu, key(HIT, 2), 2) / perOp(cpu, key(UCX, 2), 2)));
             b.append("JMH wall-clock scores (mean of rounds), for context:");
-            for (String name : new String[] {HIT, DISJOINT, FLOOR, MAP}) {
+            for (String name : new String[] {HIT, DISJOINT, FLOOR, FLOOR_DISJOINT, MAP}) {
                 for (int threads : THREADS) {
                     b.append(String.format(" %s/%d=%.1f", name, threads,
                             mean(wall.get(key(name, threads)))));

@@ -161,36 +161,38 @@ public class AcquireHitBenchmark {
 
     @Benchmark
     public int cacheAcquireReleaseHit(Shared s, Cursor c) throws RegistrationException {
-        int i = c.next();
-        RegistrationHandle h = s.cache.acquire(s.addresses[i] + OFFSET, LENGTH, RIGHTS);
-        int lkey = h.lkey();
-        h.close();
-        return lkey;
+        return hit(s, c.next());
     }
 
     /** The hit again, each thread on its own registrations (scaling without shared entries). */
     @Benchmark
     public int cacheHitDisjoint(Shared s, Cursor c) throws RegistrationException {
-        int i = c.nextOwn();
+        return hit(s, c.nextOwn());
+    }
+
+    /** Only the atomics the contract needs (see {@link ReferenceCountFloor}). */
+    @Benchmark
+    public int referenceCountFloor(Shared s, Cursor c) {
+        return floor(s, c.next());
+    }
+
+    /** The floor again, each thread on its own keys: what disjoint scaling can be at best. */
+    @Benchmark
+    public int referenceCountFloorDisjoint(Shared s, Cursor c) {
+        return floor(s, c.nextOwn());
+    }
+
+    /** acquire + lkey() + close of key {@code i}'s registration. */
+    private static int hit(Shared s, int i) throws RegistrationException {
         RegistrationHandle h = s.cache.acquire(s.addresses[i] + OFFSET, LENGTH, RIGHTS);
         int lkey = h.lkey();
         h.close();
         return lkey;
     }
 
-    /** Only the atomics the contract needs (see {@link ReferenceCountFloor}). */
-    @Benchmark
-    public int referenceCountFloor(Shared s, Cursor c) {
-        ReferenceCountFloor.Handle h = s.floors[c.next()].acquire();
-        int key = h.key();
-        h.close();
-        return key;
-    }
-
-    /** The floor again, each thread on its own keys: what disjoint scaling can be at best. */
-    @Benchmark
-    public int referenceCountFloorDisjoint(Shared s, Cursor c) {
-        ReferenceCountFloor.Handle h = s.floors[c.nextOwn()].acquire();
+    /** The floor's acquire + key() + close of key {@code i}. */
+    private static int floor(Shared s, int i) {
+        ReferenceCountFloor.Handle h = s.floors[i].acquire();
         int key = h.key();
         h.close();
         return key;

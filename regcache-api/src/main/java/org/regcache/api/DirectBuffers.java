@@ -47,12 +47,11 @@ final class DirectBuffers {
     /**
      * Returns the address of {@code buffer}'s byte {@code offset} after checking that {@code
      * [offset, offset + length)} lies within the buffer's limit and that the buffer can be
-     * registered with {@code access}.
+     * registered (direct, writable).
      *
      * @throws NullPointerException      when {@code buffer} or {@code access} is null
-     * @throws IllegalArgumentException  when the buffer is a heap buffer, is read-only and
-     *                                   {@code access} lets the NIC write, or the range is empty;
-     *                                   the message names the remedy
+     * @throws IllegalArgumentException  when the buffer is a heap buffer or a read-only view, or
+     *                                   the range is empty; the message names the remedy
      * @throws IndexOutOfBoundsException when the range does not lie within {@code [0, limit)}
      */
     static long address(ByteBuffer buffer, int offset, int length, Set<Access> access) {
@@ -64,11 +63,12 @@ final class DirectBuffers {
                     + " allocate it with ByteBuffer.allocateDirect (or map a file with"
                     + " FileChannel.map) and reuse it");
         }
-        if (buffer.isReadOnly() && letsTheNicWrite(access)) {
-            throw new IllegalArgumentException("cannot register a read-only ByteBuffer with "
-                    + access + ": the NIC would write memory the buffer promises not to change;"
-                    + " acquire the writable buffer it is a view of, or ask only for read access"
-                    + " (no rights, or REMOTE_READ)");
+        if (buffer.isReadOnly()) {
+            throw new IllegalArgumentException("cannot register a read-only ByteBuffer: a"
+                    + " registration of its memory may let the NIC write it (the cache hands out"
+                    + " a registration with at least the rights asked for, possibly more, and"
+                    + " the view promises its memory does not change through it); acquire the"
+                    + " writable buffer it is a view of");
         }
         Objects.checkFromIndexSize(offset, length, buffer.limit());
         if (length == 0) {
@@ -94,10 +94,5 @@ final class DirectBuffers {
         long address = Pointer.nativeValue(base);
         MEMO[i] = new Slot(buffer, address);
         return address;
-    }
-
-    private static boolean letsTheNicWrite(Set<Access> access) {
-        return access.contains(Access.LOCAL_WRITE) || access.contains(Access.REMOTE_WRITE)
-                || access.contains(Access.REMOTE_ATOMIC);
     }
 }

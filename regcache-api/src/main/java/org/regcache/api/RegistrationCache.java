@@ -105,11 +105,10 @@ public interface RegistrationCache extends AutoCloseable {
      * @throws RegistrationException     as {@link #acquire(long, long, Set)}
      * @throws IllegalArgumentException  when {@code buffer} is a heap buffer (the garbage
      *                                   collector moves it: use a direct buffer), when it is
-     *                                   read-only and {@code access} contains {@link
-     *                                   Access#LOCAL_WRITE}, {@link Access#REMOTE_WRITE} or
-     *                                   {@link Access#REMOTE_ATOMIC} (use the writable buffer
-     *                                   it is a view of, or read rights only), or when {@code
-     *                                   length} is 0; the message names the remedy
+     *                                   a read-only view (the registration handed out may let
+     *                                   the NIC write: use the writable buffer it is a view
+     *                                   of), or when {@code length} is 0; the message names
+     *                                   the remedy
      * @throws IndexOutOfBoundsException when {@code [offset, offset + length)} is not within
      *                                   {@code [0, buffer.limit())}
      * @throws CacheClosedException      when the cache was closed before the call

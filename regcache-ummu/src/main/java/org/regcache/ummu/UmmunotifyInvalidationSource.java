@@ -1,6 +1,7 @@
 package org.regcache.ummu;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import org.regcache.api.InvalidationSink;
@@ -16,8 +17,13 @@ import org.slf4j.LoggerFactory;
  * UmmunotifyException} naming the remedy when the module is not loaded or the device is not
  * accessible.
  *
- * <p><b>Protocol.</b> Each watched range is registered with the device under the cache's cookie
- * and unregistered when the entry dies. {@link #hasPendingInvalidations()} compares the counter
+ * <p><b>Protocol.</b> Each watched range is registered with the device under a cookie of its
+ * own. When the watch ends, the registration is kept ("parked", up to {@value
+ * #PARKED_REGISTRATIONS}, the oldest unregistered first) and serves a later watch of exactly the
+ * same range: the miss that follows an invalidation usually registers the range it just lost
+ * (memory freed and allocated again at the same address), and then makes neither the UNREGISTER
+ * nor the REGISTER system call. See {@code WatchTable} for why this never leaves a registration
+ * stale. {@link #hasPendingInvalidations()} compares the counter
  * in the mapped page with the counter carried by the last LAST event read: one acquire load,
  * no system call. Only when they differ does {@link #drain()} read() events (non-blocking,
  * {@value #EVENTS_PER_READ} per call into one reusable native buffer) until a LAST event
@@ -52,9 +58,18 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     /** Events read per read() call. */
     public static final int EVENTS_PER_READ = 256;
 
+    /**
+     * How many kernel registrations of ended watches are kept for a later watch of the same
+     * range. Each costs about 120 bytes of kernel memory, one of the file's {@code max_regions}
+     * (given back when a registration fails for lack of them) and, when its range is
+     * invalidated again, a drain.
+     */
+    public static final int PARKED_REGISTRATIONS = 256;
+
     private final UmmunotifyDevice device;
     private final boolean backgroundDrainer;
     private final EventBuffer events = new EventBuffer(EVENTS_PER_READ);
+    private final WatchTable watches;
     private final ReentrantLock drainLock = new ReentrantLock();
     /** user_cookie_counter of the last LAST event read; the kernel starts both at 0. */
     private volatile long lastSeenCounter;
@@ -62,8 +77,14 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     private volatile InvalidationSink sink;
 
     UmmunotifyInvalidationSource(UmmunotifyDevice device, boolean backgroundDrainer) {
+        this(device, backgroundDrainer, PARKED_REGISTRATIONS);
+    }
+
+    UmmunotifyInvalidationSource(UmmunotifyDevice device, boolean backgroundDrainer,
+            int parkedRegistrations) {
         this.device = Objects.requireNonNull(device, "device");
         this.backgroundDrainer = backgroundDrainer;
+        this.watches = new WatchTable(parkedRegistrations);
     }
 
     /**
@@ -143,7 +164,22 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         if (closed) {
             throw new IllegalStateException("the ummunotify source is closed");
         }
-        device.register(address, address + length, cookie);
+        long end = address + length;
+        if (watches.adopt(cookie, address, end)) {
+            return;
+        }
+        long deviceCookie = watches.newDeviceCookie();
+        try {
+            device.register(address, end, deviceCookie);
+        } catch (RegistrationException e) {
+            if (!e.isResourceExhausted() || watches.parked() == 0) {
+                throw e;
+            }
+            // The parked registrations hold slots of max_regions: give them back, then retry.
+            unregister(watches.unparkAll());
+            device.register(address, end, deviceCookie);
+        }
+        watches.registered(cookie, deviceCookie, address, end);
     }
 
     @Override
@@ -151,15 +187,40 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         if (closed) {
             return;
         }
-        try {
-            if (!device.unregister(cookie)) {
-                LOG.debug("cookie {} was not registered with ummunotify", cookie);
-            }
-        } catch (IllegalStateException closedMeanwhile) {
-            LOG.debug("unwatch of cookie {} after close", cookie);
-        } catch (UmmunotifyException e) {
-            LOG.warn("unwatch of cookie {} failed: {}", cookie, e.getMessage());
+        List<Long> ended = watches.release(cookie);
+        if (ended == null) {
+            LOG.debug("cookie {} was not watched", cookie);
+            return;
         }
+        unregister(ended);
+    }
+
+    private void unregister(List<Long> deviceCookies) {
+        for (long deviceCookie : deviceCookies) {
+            try {
+                if (!device.unregister(deviceCookie)) {
+                    LOG.debug("registration {} was not known to ummunotify", deviceCookie);
+                }
+            } catch (IllegalStateException closedMeanwhile) {
+                LOG.debug("unregistration of {} after close", deviceCookie);
+                return;
+            } catch (UmmunotifyException e) {
+                LOG.warn("unregistration of {} failed: {}", deviceCookie, e.getMessage());
+            }
+        }
+    }
+
+    /** {@return how many kernel registrations of ended watches are kept now} */
+    int parkedRegistrations() {
+        return watches.parked();
+    }
+
+    /**
+     * {@return how many watches were served by the registration of an ended watch of the same
+     * range, without a system call, since the source was opened}
+     */
+    public long reusedRegistrations() {
+        return watches.adoptions();
     }
 
     /**
@@ -245,7 +306,10 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
             for (int i = 0; i < n; i++) {
                 int type = events.type(i);
                 if (type == UmmunotifyAbi.EVENT_TYPE_INVAL) {
-                    lostTrack |= !deliver(events.cookieOrCounter(i));
+                    Long cookie = watches.recipient(events.cookieOrCounter(i));
+                    if (cookie != null) { // else parked or ended: no watch has it
+                        lostTrack |= !deliver(cookie);
+                    }
                 } else if (type == UmmunotifyAbi.EVENT_TYPE_LAST) {
                     sawLast = true;
                     last = events.cookieOrCounter(i);
@@ -284,6 +348,7 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     @Override
     public String toString() {
         return "UmmunotifyInvalidationSource{" + device + ", lastSeenCounter=" + lastSeenCounter
+                + ", parked=" + watches.parked()
                 + (device.skipsSamePages() ? ", skips same-page invalidations" : "")
                 + (backgroundDrainer ? ", background drainer" : "") + (closed ? ", closed}" : "}");
     }

@@ -191,8 +191,11 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
         }
     }
 
+    /** Like the driver's release: every registration and queued event of the file goes. */
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
+        registrations.clear();
+        queue.clear();
     }
 }

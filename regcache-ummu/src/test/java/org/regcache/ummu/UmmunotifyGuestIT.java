@@ -53,12 +53,16 @@ class UmmunotifyGuestIT {
 
     private final CountingRegistrar registrar = new CountingRegistrar();
     private RegistrationCache cache;
+    private UmmunotifyInvalidationSource source;
 
     @BeforeEach
     void openDevice() {
         assumeTrue(Files.exists(Path.of("/dev/ummunotify")), "no /dev/ummunotify here");
         cache = RegistrationCache.builder().registrar(registrar)
-                .invalidationSource(UmmunotifyInvalidationSource::open)
+                .invalidationSource(() -> {
+                    source = UmmunotifyInvalidationSource.open();
+                    return source;
+                })
                 .maxPinnedBytes(1L << 31).maxEntries(200_000).build();
     }
 
@@ -98,6 +102,27 @@ class UmmunotifyGuestIT {
             GuestLibC.munmap(new Pointer(base), 16 * PAGE);
             GuestLibC.mapAnonymousAt(base, 16 * PAGE);
         });
+    }
+
+    @Test
+    void aReusedKernelRegistrationReportsTheNextMunmapToo() throws Exception {
+        int rounds = 4;
+        long base = GuestLibC.mapAnonymous(4 * PAGE);
+        Registration previous = null;
+        for (int round = 0; round < rounds; round++) {
+            new Pointer(base).setMemory(0, 4 * PAGE, (byte) round);
+            try (RegistrationHandle h = cache.acquire(base, 4 * PAGE, RIGHTS)) {
+                assertNotSame(previous, h.registration(), "miss after munmap, round " + round);
+                previous = h.registration();
+            }
+            GuestLibC.munmap(new Pointer(base), 4 * PAGE);
+            GuestLibC.mapAnonymousAt(base, 4 * PAGE);
+        }
+        assertEquals(rounds, registrar.registers.get());
+        assertEquals(rounds - 1, source.reusedRegistrations(),
+                "each miss watched its range with the kernel registration of the one before");
+        assertEquals(1, registrations(), "one kernel registration all along");
+        GuestLibC.munmap(new Pointer(base), 4 * PAGE);
     }
 
     @Test

@@ -35,9 +35,15 @@ class UmmunotifyInvalidationSourceTest {
     final FakeUmmunotifyDevice device = new FakeUmmunotifyDevice();
     final CountingRegistrar registrar = new CountingRegistrar();
 
+    /** The source of the last cache(...) built. */
+    UmmunotifyInvalidationSource source;
+
     RegistrationCache cache(UmmunotifyDevice d, boolean backgroundDrainer) {
         return RegistrationCache.builder().registrar(registrar)
-                .invalidationSource(() -> new UmmunotifyInvalidationSource(d, backgroundDrainer))
+                .invalidationSource(() -> {
+                    source = new UmmunotifyInvalidationSource(d, backgroundDrainer);
+                    return source;
+                })
                 .maxPinnedBytes(1L << 30).maxEntries(100_000).build();
     }
 
@@ -83,8 +89,8 @@ class UmmunotifyInvalidationSourceTest {
         }
         assertEquals(3, device.registrations());
         cache.close();
-        assertEquals(0, device.registrations(), "unwatched when the entries die");
-        assertTrue(device.closed);
+        assertEquals(3, source.parkedRegistrations(), "kept for a later watch of each range");
+        assertTrue(device.closed, "and released with the file");
     }
 
     @Test
@@ -100,7 +106,8 @@ class UmmunotifyInvalidationSourceTest {
             }
             assertEquals(1, device.reads.get());
             assertEquals(1, cache.stats().evictions(EvictionCause.INVALIDATION));
-            assertEquals(1, device.registrations(), "old cookie unregistered, new one watched");
+            assertEquals(1, source.parkedRegistrations(), "old registration parked");
+            assertEquals(2, device.registrations(), "and the new range registered");
             assertTrue(!registrar.live.contains(old));
         }
     }
@@ -134,7 +141,7 @@ class UmmunotifyInvalidationSourceTest {
             try (RegistrationHandle again = cache.acquire(0x10000, PAGE, NONE)) { // counter 1
                 assertSame(kept, again.registration());
             }
-            assertEquals(1, cache.stats().invalidationsReceived());
+            assertEquals(0, cache.stats().invalidationsReceived(), "concerns no watch");
             assertEquals(0, cache.stats().evictionCount());
             verify(mockDevice, times(1)).read(any());
         }
@@ -152,30 +159,36 @@ class UmmunotifyInvalidationSourceTest {
             assertEquals(4, device.reads.get());
             assertEquals(entries, cache.stats().evictions(EvictionCause.INVALIDATION));
             assertEquals(1, registrar.live.size());
-            assertEquals(1, device.registrations());
+            assertEquals(UmmunotifyInvalidationSource.PARKED_REGISTRATIONS,
+                    source.parkedRegistrations(), "the newest ended registrations, no more");
+            assertEquals(1 + UmmunotifyInvalidationSource.PARKED_REGISTRATIONS,
+                    device.registrations(), "the rest unregistered");
         }
     }
 
     @Test
     void counterMovingDuringTheDrainIsLeftForTheNextAcquire() throws Exception {
         UmmunotifyDevice mockDevice = mock(UmmunotifyDevice.class);
-        // acquire 1: counter 0 (miss, cookie 1); acquire 2: counter 1, drain sees 1 then 2
-        // while reading, LAST says 1; acquire 3: counter 2 != 1, drains again.
+        // acquire 1: counter 0 (miss, registration 1); acquire 2: counter 1, drain sees 1
+        // then 2 while reading, LAST says 1; acquire 3: counter 2 != 1, drains again. The
+        // misses of acquires 2 and 3 watch the same range again: registration 1 serves them.
         when(mockDevice.counterAcquire()).thenReturn(0L, 1L, 1L, 2L, 2L, 2L, 2L);
         when(mockDevice.read(any())).thenAnswer(records(
                 new long[] {UmmunotifyAbi.EVENT_TYPE_INVAL, UmmunotifyAbi.EVENT_FLAG_HINT, 1},
                 new long[] {UmmunotifyAbi.EVENT_TYPE_LAST, 0, 1})).thenAnswer(records(
-                new long[] {UmmunotifyAbi.EVENT_TYPE_INVAL, 0, 2},
+                new long[] {UmmunotifyAbi.EVENT_TYPE_INVAL, 0, 1},
                 new long[] {UmmunotifyAbi.EVENT_TYPE_LAST, 0, 2}));
         try (RegistrationCache cache = cache(mockDevice, false)) {
             cache.acquire(0x10000, PAGE, NONE).close();
-            cache.acquire(0x10000, PAGE, NONE).close(); // drains cookie 1, registers cookie 2
+            cache.acquire(0x10000, PAGE, NONE).close(); // drains, misses
             assertEquals(1, cache.stats().evictions(EvictionCause.INVALIDATION));
-            cache.acquire(0x10000, PAGE, NONE).close(); // drains cookie 2, registers cookie 3
+            cache.acquire(0x10000, PAGE, NONE).close(); // drains again, misses
             assertEquals(2, cache.stats().evictions(EvictionCause.INVALIDATION));
             verify(mockDevice, times(2)).read(any());
-            verify(mockDevice).register(0x10000, 0x11000, 3);
+            verify(mockDevice, times(1)).register(anyLong(), anyLong(), anyLong());
+            verify(mockDevice, never()).unregister(anyLong());
             assertEquals(3, registrar.registers.get());
+            assertEquals(2, source.reusedRegistrations());
         }
     }
 

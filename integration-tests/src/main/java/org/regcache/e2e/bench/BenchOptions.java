@@ -12,7 +12,7 @@ import org.regcache.e2e.workload.ByteSizes;
  * @param repeats measured blocks per figure (the median is reported)
  * @param address IPv4 address of the RDMA device
  * @param missSamples timed misses (and as many regMr + deregMr) per size, median reported
- * @param missWarmUp untimed misses (and regMr + deregMr) before the timed ones
+ * @param missWarmUp untimed misses (and regMr + deregMr) before the timed ones, at least
  */
 public record BenchOptions(List<Long> sizes, long millis, int repeats, String address,
         int missSamples, int missWarmUp) {
@@ -25,8 +25,8 @@ public record BenchOptions(List<Long> sizes, long millis, int repeats, String ad
             "  --repeats N    measured blocks per figure, median reported (default 5)",
             "  --ip ADDRESS   IPv4 address of the RDMA device (default $RXE_IP)",
             "  --miss-samples N  timed misses per size, median reported (default 21)",
-            "  --miss-warmup N   untimed misses first, so the JIT compiled the miss path"
-                    + " (default 20000)");
+            "  --miss-warmup N   untimed misses first, at least N and on while the JIT"
+                    + " compiles, up to 10 N (default 20000)");
 
     /** Largest buffer: DiSNI registers at most 2^31 - 1 bytes. */
     public static final long MAX_SIZE = 1L << 30;

@@ -26,21 +26,46 @@ import org.regcache.e2e.workload.Worker;
  * the freeing that the uncached side did, untimed, in munmap.
  */
 final class MissBench {
-    private static final int WARM_UP_SIZE = 4096;
+    /** The buffer size of the first, long warm-up. */
+    static final int WARM_UP_SIZE = 4096;
 
     private MissBench() {
     }
 
+    /** Misses per warm-up round after the first {@code minimum}. */
+    static final int WARM_UP_ROUND = 500;
+    /** Consecutive warm-up rounds without a JIT compilation that end the warm-up. */
+    static final int QUIET_ROUNDS = 2;
+
+    /** How a warm-up ended: misses run, and whether the JIT had stopped compiling. */
+    record WarmUp(int misses, boolean jitSettled) {
+    }
+
     /**
-     * Runs {@code misses} untimed pairs on a small buffer first: a benchmark that timed a
-     * dozen misses would time the interpreter (the miss path's Java code is compiled only
-     * after some thousand runs, and regMr's was warmed up by the hit measurements). In the
-     * guest the JIT's compiler threads share the one emulated host thread, so the Java work of
-     * a miss keeps falling for tens of thousands of misses (measured with a no-op registrar
-     * and source: 35 µs on average over the first 200,000, 3.4 µs after them).
+     * Runs untimed pairs on a buffer of {@code size} bytes: at least {@code minimum}, then
+     * rounds of {@value #WARM_UP_ROUND} until {@value #QUIET_ROUNDS} rounds in a row compiled
+     * nothing, or {@code maximum} were run. A benchmark that timed a dozen misses would time
+     * the interpreter (the miss path's Java code is compiled only after some thousand runs, and
+     * regMr's was warmed up by the hit measurements). In the guest the JIT's compiler threads
+     * share the one emulated host thread with the program and keep compiling for tens of
+     * thousands of misses (C2 recompiling what tier 3 compiled first, deoptimising, compiling
+     * again), and a new buffer size brings new branch and loop profiles, so more compilation;
+     * a miss timed meanwhile costs several times what it costs once the JIT is done, and the
+     * cache's side of a pair, more Java than regMr + deregMr, pays more of that.
      */
-    static void warmUp(IbvPd pd, RegistrationCache cache, int misses) throws Exception {
-        measure(pd, cache, WARM_UP_SIZE, misses);
+    static WarmUp warmUp(IbvPd pd, RegistrationCache cache, int size, int minimum, int maximum)
+            throws Exception {
+        JitActivity jit = new JitActivity();
+        measure(pd, cache, size, minimum);
+        int misses = minimum;
+        int quiet = 0;
+        while (jit.observable() && quiet < QUIET_ROUNDS && misses < maximum) {
+            long compiledBefore = jit.compiledMillis();
+            measure(pd, cache, size, WARM_UP_ROUND);
+            misses += WARM_UP_ROUND;
+            quiet = jit.compiledMillis() == compiledBefore ? quiet + 1 : 0;
+        }
+        return new WarmUp(misses, quiet >= QUIET_ROUNDS);
     }
 
     /**

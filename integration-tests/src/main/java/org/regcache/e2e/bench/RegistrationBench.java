@@ -41,6 +41,10 @@ public final class RegistrationBench {
     private static final long GOAL_SIZE = 1 << 20;
     private static final double GOAL_RATIO = 100;
     private static final double MISS_GOAL_RATIO = 1.2;
+    /** A miss warm-up goes on while the JIT compiles, up to this many times its minimum. */
+    private static final int MISS_WARM_UP_LIMIT = 10;
+    /** Each size is warmed up again (new profiles), at least --miss-warmup / this. */
+    private static final int SIZE_WARM_UP_DIVISOR = 20;
 
     private RegistrationBench() {
     }
@@ -102,12 +106,19 @@ public final class RegistrationBench {
             }
             stats = cache.stats();
             // After the hit buffers are gone: no eviction for capacity inside a timed miss.
-            MissBench.warmUp(domain.pd(), cache, options.missWarmUp());
-            out.println("  miss warm-up (" + options.missWarmUp() + " misses): done");
+            MissBench.WarmUp warmUp = MissBench.warmUp(domain.pd(), cache,
+                    MissBench.WARM_UP_SIZE, options.missWarmUp(),
+                    MISS_WARM_UP_LIMIT * options.missWarmUp());
+            out.println("  miss warm-up: " + describe(warmUp));
             for (long size : options.sizes()) {
-                missRows.add(MissBench.measure(domain.pd(), cache, pageAligned(size),
+                int aligned = pageAligned(size);
+                int minimum = Math.max(1, options.missWarmUp() / SIZE_WARM_UP_DIVISOR);
+                warmUp = MissBench.warmUp(domain.pd(), cache, aligned, minimum,
+                        MISS_WARM_UP_LIMIT * minimum);
+                missRows.add(MissBench.measure(domain.pd(), cache, aligned,
                         options.missSamples()));
-                out.println("  miss " + ByteSizes.format(size) + ": done");
+                out.println("  miss " + ByteSizes.format(size) + ": done, after a warm-up of "
+                        + describe(warmUp));
             }
         }
         out.println();
@@ -174,6 +185,13 @@ public final class RegistrationBench {
         IbvMr mr = pd.regMr(address, size, IbvMr.IBV_ACCESS_LOCAL_WRITE).execute().free()
                 .getMr();
         mr.deregMr().execute().free();
+    }
+
+    private static String describe(MissBench.WarmUp warmUp) {
+        return String.format(Locale.ROOT, "%,d misses, %s", warmUp.misses(), warmUp.jitSettled()
+                ? "the last " + MissBench.QUIET_ROUNDS * MissBench.WARM_UP_ROUND
+                        + " without a JIT compilation"
+                : "the JIT still compiling at the end (timings not settled)");
     }
 
     private static int pageAligned(long size) {

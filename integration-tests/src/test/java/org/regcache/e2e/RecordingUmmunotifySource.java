@@ -27,6 +27,7 @@ final class RecordingUmmunotifySource implements InvalidationSource {
     private final UmmunotifyInvalidationSource delegate;
     private final int fd;
     private volatile long registrationsAtClose = -1;
+    private volatile long keptAtClose = -1;
 
     private RecordingUmmunotifySource(UmmunotifyInvalidationSource delegate, int fd) {
         this.delegate = delegate;
@@ -59,6 +60,20 @@ final class RecordingUmmunotifySource implements InvalidationSource {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The kernel registrations of ended watches the source kept for reuse (see {@link
+     * UmmunotifyInvalidationSource#keptRegistrations()}): the kernel holds these besides one
+     * per live watch.
+     */
+    long kept() {
+        return delegate.keptRegistrations();
+    }
+
+    /** {@link #kept()} when the cache closed this source, or -1 if it did not. */
+    long keptAtClose() {
+        return keptAtClose;
     }
 
     /** {@link #registrations()} when the cache closed this source, or -1 if it did not. */
@@ -118,6 +133,7 @@ final class RecordingUmmunotifySource implements InvalidationSource {
     public void close() {
         if (registrationsAtClose < 0 && descriptorOpen()) {
             registrationsAtClose = registrations();
+            keptAtClose = delegate.keptRegistrations();
         }
         delegate.close();
     }

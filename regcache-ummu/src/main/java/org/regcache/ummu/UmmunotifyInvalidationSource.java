@@ -210,8 +210,12 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         }
     }
 
-    /** {@return how many kernel registrations of ended watches are kept now} */
-    int parkedRegistrations() {
+    /**
+     * {@return how many kernel registrations of ended watches are kept now, for a later watch
+     * of the same range} The kernel's count of the file's registrations ({@code
+     * registrations:} in its fdinfo) is the live watches plus these.
+     */
+    public int keptRegistrations() {
         return watches.parked();
     }
 

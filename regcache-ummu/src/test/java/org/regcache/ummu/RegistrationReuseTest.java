@@ -43,7 +43,7 @@ class RegistrationReuseTest {
         source.watch(2, A, 2 * PAGE);
         assertEquals(1, device.registerCalls.get(), "adopted, not registered again");
         assertEquals(1, source.reusedRegistrations());
-        assertEquals(0, source.parkedRegistrations());
+        assertEquals(0, source.keptRegistrations());
 
         device.invalidate(A + PAGE, A + 2 * PAGE);
         source.drain();
@@ -102,7 +102,7 @@ class RegistrationReuseTest {
             source.unwatch(10 + i);
             source.unwatch(20 + i);
         }
-        assertEquals(parked, source.parkedRegistrations());
+        assertEquals(parked, source.keptRegistrations());
         assertEquals(parked, device.registrations());
         int calls = device.registerCalls.get();
         source.watch(30, A, PAGE); // the oldest range: given up
@@ -131,7 +131,7 @@ class RegistrationReuseTest {
         source.unwatch(2);
         source.watch(3, A + 2 * PAGE, PAGE);
         assertEquals(1, device.registrations());
-        assertEquals(0, source.parkedRegistrations());
+        assertEquals(0, source.keptRegistrations());
     }
 
     @Test

@@ -89,7 +89,7 @@ class UmmunotifyInvalidationSourceTest {
         }
         assertEquals(3, device.registrations());
         cache.close();
-        assertEquals(3, source.parkedRegistrations(), "kept for a later watch of each range");
+        assertEquals(3, source.keptRegistrations(), "kept for a later watch of each range");
         assertTrue(device.closed, "and released with the file");
     }
 
@@ -106,7 +106,7 @@ class UmmunotifyInvalidationSourceTest {
             }
             assertEquals(1, device.reads.get());
             assertEquals(1, cache.stats().evictions(EvictionCause.INVALIDATION));
-            assertEquals(1, source.parkedRegistrations(), "old registration parked");
+            assertEquals(1, source.keptRegistrations(), "old registration parked");
             assertEquals(2, device.registrations(), "and the new range registered");
             assertTrue(!registrar.live.contains(old));
         }
@@ -160,7 +160,7 @@ class UmmunotifyInvalidationSourceTest {
             assertEquals(entries, cache.stats().evictions(EvictionCause.INVALIDATION));
             assertEquals(1, registrar.live.size());
             assertEquals(UmmunotifyInvalidationSource.PARKED_REGISTRATIONS,
-                    source.parkedRegistrations(), "the newest ended registrations, no more");
+                    source.keptRegistrations(), "the newest ended registrations, no more");
             assertEquals(1 + UmmunotifyInvalidationSource.PARKED_REGISTRATIONS,
                     device.registrations(), "the rest unregistered");
         }

@@ -19,11 +19,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Protocol.</b> Each watched range is registered with the device under a cookie of its
  * own. When the watch ends, the registration is kept ("parked", up to {@value
- * #PARKED_REGISTRATIONS}, the oldest unregistered first) and serves a later watch of exactly the
+ * #KEPT_REGISTRATIONS}, the oldest unregistered first) and serves a later watch of exactly the
  * same range: the miss that follows an invalidation usually registers the range it just lost
  * (memory freed and allocated again at the same address), and then makes neither the UNREGISTER
  * nor the REGISTER system call. See {@code WatchTable} for why this never leaves a registration
- * stale. {@link #hasPendingInvalidations()} compares the counter
+ * stale.
+ *
+ * <p>{@link #hasPendingInvalidations()} compares the counter
  * in the mapped page with the counter carried by the last LAST event read: one acquire load,
  * no system call. Only when they differ does {@link #drain()} read() events (non-blocking,
  * {@value #EVENTS_PER_READ} per call into one reusable native buffer) until a LAST event
@@ -64,7 +66,7 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
      * (given back when a registration fails for lack of them) and, when its range is
      * invalidated again, a drain.
      */
-    public static final int PARKED_REGISTRATIONS = 256;
+    public static final int KEPT_REGISTRATIONS = 256;
 
     private final UmmunotifyDevice device;
     private final boolean backgroundDrainer;
@@ -77,14 +79,14 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     private volatile InvalidationSink sink;
 
     UmmunotifyInvalidationSource(UmmunotifyDevice device, boolean backgroundDrainer) {
-        this(device, backgroundDrainer, PARKED_REGISTRATIONS);
+        this(device, backgroundDrainer, KEPT_REGISTRATIONS);
     }
 
     UmmunotifyInvalidationSource(UmmunotifyDevice device, boolean backgroundDrainer,
-            int parkedRegistrations) {
+            int keptRegistrations) {
         this.device = Objects.requireNonNull(device, "device");
         this.backgroundDrainer = backgroundDrainer;
-        this.watches = new WatchTable(parkedRegistrations);
+        this.watches = new WatchTable(keptRegistrations);
     }
 
     /**
@@ -352,7 +354,7 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     @Override
     public String toString() {
         return "UmmunotifyInvalidationSource{" + device + ", lastSeenCounter=" + lastSeenCounter
-                + ", parked=" + watches.parked()
+                + ", kept=" + watches.parked()
                 + (device.skipsSamePages() ? ", skips same-page invalidations" : "")
                 + (backgroundDrainer ? ", background drainer" : "") + (closed ? ", closed}" : "}");
     }

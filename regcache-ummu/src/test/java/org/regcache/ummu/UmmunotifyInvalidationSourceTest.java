@@ -159,9 +159,9 @@ class UmmunotifyInvalidationSourceTest {
             assertEquals(4, device.reads.get());
             assertEquals(entries, cache.stats().evictions(EvictionCause.INVALIDATION));
             assertEquals(1, registrar.live.size());
-            assertEquals(UmmunotifyInvalidationSource.PARKED_REGISTRATIONS,
+            assertEquals(UmmunotifyInvalidationSource.KEPT_REGISTRATIONS,
                     source.keptRegistrations(), "the newest ended registrations, no more");
-            assertEquals(1 + UmmunotifyInvalidationSource.PARKED_REGISTRATIONS,
+            assertEquals(1 + UmmunotifyInvalidationSource.KEPT_REGISTRATIONS,
                     device.registrations(), "the rest unregistered");
         }
     }

@@ -76,6 +76,8 @@ struct ummunotify_reg {
 	unsigned long		hint_end;
 };
 
+struct ummunotify_read_batch;
+
 /**
  * struct ummunotify_file - state of one open file
  * @mn: our MMU notifier, registered on the opener's mm at open()
@@ -106,6 +108,8 @@ struct ummunotify_reg {
  *	being copied out, so that they can be put back if the copy fails;
  *	unregistering takes it too, so a registration is never freed while a
  *	reader holds a pointer to it.  Taken before @wqh.lock.
+ * @batch: read()'s staging buffer, allocated by the first read() that gets
+ *	the mutex and kept until release; protected by @read_mutex
  * @async_queue: SIGIO subscribers
  *
  * The protocol: every invalidation of the opener's mm that intersects at
@@ -141,6 +145,7 @@ struct ummunotify_file {
 	u64			nr_filtered;
 
 	struct mutex		read_mutex;	/* see @read_mutex above */
+	struct ummunotify_read_batch *batch;	/* under @read_mutex */
 	struct fasync_struct	*async_queue;
 };
 
@@ -492,17 +497,12 @@ static ssize_t ummunotify_read(struct file *filp, char __user *buf,
 			       size_t count, loff_t *pos)
 {
 	struct ummunotify_file *priv = filp->private_data;
-	struct ummunotify_read_batch *batch;
 	ssize_t ret;
 
 	if (count < sizeof(struct ummunotify_event))
 		return -EINVAL;
 	if (ummunotify_foreign_mm(priv))
 		return -EPERM;
-
-	batch = kmalloc(sizeof(*batch), GFP_KERNEL_ACCOUNT);
-	if (!batch)
-		return -ENOMEM;
 
 	ummunotify_mark_used(priv);
 	do {
@@ -521,12 +521,15 @@ static ssize_t ummunotify_read(struct file *filp, char __user *buf,
 			ret = -ERESTARTSYS;
 			break;
 		}
+		if (!priv->batch)
+			priv->batch = kmalloc(sizeof(*priv->batch),
+					      GFP_KERNEL_ACCOUNT);
 		/* 0 when another reader took the events first: wait again. */
-		ret = ummunotify_read_events(priv, batch, buf, count);
+		ret = priv->batch ? ummunotify_read_events(priv, priv->batch,
+							   buf, count) : -ENOMEM;
 		mutex_unlock(&priv->read_mutex);
 	} while (!ret);
 
-	kfree(batch);
 	return ret;
 }
 
@@ -901,6 +904,7 @@ static int ummunotify_release(struct inode *inode, struct file *filp)
 	ctab_destroy(&priv->cookies);
 	__free_page(priv->counter_page);
 	mutex_destroy(&priv->read_mutex);
+	kfree(priv->batch);
 	kfree(priv);
 	return 0;
 }

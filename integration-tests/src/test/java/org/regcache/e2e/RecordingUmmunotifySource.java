@@ -133,7 +133,7 @@ final class RecordingUmmunotifySource implements InvalidationSource {
     public void close() {
         if (registrationsAtClose < 0 && descriptorOpen()) {
             registrationsAtClose = registrations();
-            keptAtClose = delegate.keptRegistrations();
+            keptAtClose = kept();
         }
         delegate.close();
     }

@@ -35,8 +35,7 @@ final class ThreadAffinity implements AutoCloseable {
      * @throws LastErrorException if the kernel refuses (e.g. none of the CPUs is online)
      */
     static ThreadAffinity confine(BitSet cpus) {
-        long[] before = new long[MASK_BYTES / Long.BYTES];
-        sched_getaffinity(0, MASK_BYTES, before);
+        long[] before = currentMask();
         long[] mask = new long[MASK_BYTES / Long.BYTES];
         long[] words = cpus.toLongArray();
         System.arraycopy(words, 0, mask, 0, Math.min(words.length, mask.length));
@@ -46,9 +45,14 @@ final class ThreadAffinity implements AutoCloseable {
 
     /** The CPUs the calling thread may run on now. */
     static BitSet current() {
+        return BitSet.valueOf(currentMask());
+    }
+
+    /** The calling thread's affinity as the kernel gives it: {@value #MASK_BYTES} bytes. */
+    private static long[] currentMask() {
         long[] mask = new long[MASK_BYTES / Long.BYTES];
         sched_getaffinity(0, MASK_BYTES, mask);
-        return BitSet.valueOf(mask);
+        return mask;
     }
 
     /** The CPUs of NUMA node {@code node}, from {@code /sys/devices/system/node/nodeN/cpulist}. */

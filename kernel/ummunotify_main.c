@@ -46,7 +46,8 @@ MODULE_PARM_DESC(max_regions,
 		 "Maximum number of registered ranges per open file (default 1048576, about 120 bytes each)");
 
 /* Feature bits of UMMUNOTIFY_EXCHANGE_FEATURES we implement. */
-#define UMMUNOTIFY_KNOWN_FEATURES	UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES
+#define UMMUNOTIFY_KNOWN_FEATURES	(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES | \
+					 UMMUNOTIFY_FEATURE_REPORT_AT_END)
 
 /* Invalidations in progress whose ranges we remember, per file. */
 #define UMMUNOTIFY_ACTIVE_SLOTS	16
@@ -76,6 +77,17 @@ struct ummunotify_reg {
 	unsigned long		hint_end;
 };
 
+/**
+ * struct ummunotify_active - an invalidation between its start and end
+ * @range: the notifier's range, which identifies it until its end
+ * @reads: &ummunotify_file.nr_reads when it started: if still the same at
+ *	its end, no event was read meanwhile and none needs reporting again
+ */
+struct ummunotify_active {
+	const struct mmu_notifier_range	*range;
+	u64				reads;
+};
+
 struct ummunotify_read_batch;
 
 /**
@@ -101,9 +113,12 @@ struct ummunotify_read_batch;
  *	then may be the very pages being thrown away
  * @nr_untracked: invalidations in progress that found @active full; while
  *	any, every new registration is reported at once
+ * @nr_reads: INVAL events taken off @invalid_list by read(), ever
  * @nr_reported: invalidations that hit a registration and were reported
  * @nr_filtered: invalidations that hit a registration but were skipped
  *	(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES)
+ * @nr_reported_at_end: invalidations that reported registrations again at
+ *	their end (UMMUNOTIFY_FEATURE_REPORT_AT_END)
  * @read_mutex: held by read() while events it took off @invalid_list are
  *	being copied out, so that they can be put back if the copy fails;
  *	unregistering takes it too, so a registration is never freed while a
@@ -120,6 +135,15 @@ struct ummunotify_read_batch;
  * return.  read() takes events off the queue and adds
  * a LAST event carrying *@counter when it empties the queue.  The file is
  * readable while events are queued or *@counter differs from @reported.
+ *
+ * While an invalidation is in progress (in @active, or counted in
+ * @nr_untracked), every registration it hits has an event queued or had
+ * it read since: its start queued one for each registration there, and
+ * REGISTER queues one for a registration it adds meanwhile.  So at its end
+ * a registration it hits with no event queued had its event read while the
+ * pages were still being changed; with UMMUNOTIFY_FEATURE_REPORT_AT_END
+ * the end callback queues it again and bumps *@counter once more, so that
+ * whoever re-pinned it after that read learns that the pages changed.
  *
  * @wqh.lock is only ever taken from process context (the notifier, system
  * calls and poll), never from interrupts, hence plain spin_lock().
@@ -139,10 +163,12 @@ struct ummunotify_file {
 	u64			reported;
 	bool			used;
 	u32			features;
-	const struct mmu_notifier_range *active[UMMUNOTIFY_ACTIVE_SLOTS];
+	struct ummunotify_active active[UMMUNOTIFY_ACTIVE_SLOTS];
 	unsigned int		nr_untracked;
+	u64			nr_reads;
 	u64			nr_reported;
 	u64			nr_filtered;
+	u64			nr_reported_at_end;
 
 	struct mutex		read_mutex;	/* see @read_mutex above */
 	struct ummunotify_read_batch *batch;	/* under @read_mutex */
@@ -255,12 +281,14 @@ static int ummunotify_invalidate_range_start(struct mmu_notifier *mn,
 
 	/* Never sleeps, so it serves blockable and non-blockable callers. */
 	spin_lock(&priv->wqh.lock);
-	for (i = 0; i < UMMUNOTIFY_ACTIVE_SLOTS && priv->active[i]; i++)
+	for (i = 0; i < UMMUNOTIFY_ACTIVE_SLOTS && priv->active[i].range; i++)
 		;
-	if (i < UMMUNOTIFY_ACTIVE_SLOTS)
-		priv->active[i] = range;
-	else
+	if (i < UMMUNOTIFY_ACTIVE_SLOTS) {
+		priv->active[i].range = range;
+		priv->active[i].reads = priv->nr_reads;
+	} else {
 		priv->nr_untracked++;
+	}
 	if (ummunotify_skipped(priv, range)) {
 		if (ummunotify_any_reg(priv, range->start, range->end))
 			priv->nr_filtered++;
@@ -278,28 +306,68 @@ static int ummunotify_invalidate_range_start(struct mmu_notifier *mn,
 	return 0;
 }
 
+/*
+ * UMMUNOTIFY_FEATURE_REPORT_AT_END: queues again each registration that
+ * [start, end) hits and that has no event queued, which means that its
+ * event was read while this invalidation was in progress (see struct
+ * ummunotify_file).  Returns whether it queued any.
+ */
+static bool ummunotify_report_at_end(struct ummunotify_file *priv,
+				     unsigned long start, unsigned long end)
+{
+	struct ummunotify_reg *reg;
+	struct ridx_entry *range;
+	struct ridx_iter it;
+	bool hit = false;
+
+	lockdep_assert_held(&priv->wqh.lock);
+	for (range = ridx_iter_first(&priv->regs, &it, start, end - 1); range;
+	     range = ridx_iter_next(&it)) {
+		reg = container_of(range, struct ummunotify_reg, range);
+		if (!list_empty(&reg->list))
+			continue;	/* its event is still to be read */
+		ummunotify_queue(priv, reg, start, end);
+		hit = true;
+	}
+	if (hit) {
+		ummunotify_bump_counter(priv);
+		priv->nr_reported_at_end++;
+	}
+	return hit;
+}
+
 /* Called once for every invalidate_range_start() that returned 0. */
 static void ummunotify_invalidate_range_end(struct mmu_notifier *mn,
 					    const struct mmu_notifier_range *range)
 {
 	struct ummunotify_file *priv =
 		container_of(mn, struct ummunotify_file, mn);
+	bool read_meanwhile = true;
+	bool hit = false;
 	unsigned int i;
 
 	spin_lock(&priv->wqh.lock);
 	for (i = 0; i < UMMUNOTIFY_ACTIVE_SLOTS; i++) {
-		if (priv->active[i] == range) {
-			priv->active[i] = NULL;
+		if (priv->active[i].range == range) {
+			read_meanwhile = priv->active[i].reads != priv->nr_reads;
+			priv->active[i].range = NULL;
 			break;
 		}
 	}
 	/*
 	 * Not found: a start that found the slots full (or, if the notifier
-	 * was registered in between, one we never saw).
+	 * was registered in between, one we never saw).  Either way we do not
+	 * know what was read since, so read_meanwhile stays true.
 	 */
 	if (i == UMMUNOTIFY_ACTIVE_SLOTS && priv->nr_untracked)
 		priv->nr_untracked--;
+	if ((priv->features & UMMUNOTIFY_FEATURE_REPORT_AT_END) &&
+	    read_meanwhile && !ummunotify_skipped(priv, range))
+		hit = ummunotify_report_at_end(priv, range->start, range->end);
 	spin_unlock(&priv->wqh.lock);
+
+	if (hit)
+		ummunotify_signal(priv);
 }
 
 /*
@@ -319,7 +387,7 @@ static bool ummunotify_hit_by_active(struct ummunotify_file *priv,
 		hit = true;
 	}
 	for (i = 0; i < UMMUNOTIFY_ACTIVE_SLOTS; i++) {
-		range = priv->active[i];
+		range = priv->active[i].range;
 		if (!range || range->end <= reg->range.start ||
 		    range->start > reg->range.last ||
 		    ummunotify_skipped(priv, range))
@@ -408,6 +476,7 @@ static void ummunotify_fill_batch(struct ummunotify_file *priv,
 				       struct ummunotify_reg, list);
 		list_del_init(&reg->list);
 		priv->nr_queued--;
+		priv->nr_reads++;
 		ev->type = UMMUNOTIFY_EVENT_TYPE_INVAL;
 		if (reg->hint_end) {
 			ev->flags = UMMUNOTIFY_EVENT_FLAG_HINT;
@@ -821,7 +890,7 @@ static void ummunotify_show_fdinfo(struct seq_file *m, struct file *filp)
 {
 	struct ummunotify_file *priv = filp->private_data;
 	unsigned int nr_regions, nr_queued;
-	u64 counter, nr_reported, nr_filtered;
+	u64 counter, nr_reported, nr_filtered, nr_reported_at_end;
 	u32 features;
 
 	spin_lock(&priv->wqh.lock);
@@ -831,6 +900,7 @@ static void ummunotify_show_fdinfo(struct seq_file *m, struct file *filp)
 	features = priv->features;
 	nr_reported = priv->nr_reported;
 	nr_filtered = priv->nr_filtered;
+	nr_reported_at_end = priv->nr_reported_at_end;
 	spin_unlock(&priv->wqh.lock);
 
 	seq_printf(m, "registrations:\t%u\n", nr_regions);
@@ -839,6 +909,7 @@ static void ummunotify_show_fdinfo(struct seq_file *m, struct file *filp)
 	seq_printf(m, "features:\t0x%x\n", features);
 	seq_printf(m, "invalidations_reported:\t%llu\n", nr_reported);
 	seq_printf(m, "invalidations_filtered:\t%llu\n", nr_filtered);
+	seq_printf(m, "reported_at_end:\t%llu\n", nr_reported_at_end);
 }
 
 static int ummunotify_open(struct inode *inode, struct file *filp)

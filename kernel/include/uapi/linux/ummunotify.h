@@ -74,9 +74,23 @@ struct ummunotify_register_ioctl {
  *	registration pinning them, stay as they were (an RDMA registration
  *	made before mprotect(PROT_READ) keeps its write access; only a new
  *	one asking for write access would be refused).
+ * @UMMUNOTIFY_FEATURE_REPORT_AT_END: an invalidation that finds, when it
+ *	ends (invalidate_range_end), a registration it hit with no event
+ *	queued -- its event was read while the invalidation was still in
+ *	progress -- queues an INVAL for it again, hint the part it
+ *	invalidated, and moves the counter once more.  So an INVAL read
+ *	before the pages actually changed is always followed by another one
+ *	after they changed, before the invalidating call returns: user space
+ *	may keep using (re-pin) a registration whose event it has read,
+ *	without a REGISTER call, and still learn of an invalidation that was
+ *	in progress meanwhile.  Invalidations skipped by
+ *	UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES are not reported at their end
+ *	either.  Without this feature the 2010 behaviour holds: one event per
+ *	registration per invalidation, queued at its start.
  */
 enum ummunotify_feature {
 	UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES	= 1 << 0,
+	UMMUNOTIFY_FEATURE_REPORT_AT_END	= 1 << 1,
 };
 
 /*

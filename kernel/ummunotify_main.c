@@ -192,6 +192,9 @@ static void ummunotify_queue(struct ummunotify_file *priv,
 			     unsigned long start, unsigned long end)
 {
 	lockdep_assert_held(&priv->wqh.lock);
+	/* Every caller passes a range that intersects the registration. */
+	WARN_ON_ONCE(start >= end || start > reg->range.last ||
+		     end <= reg->range.start);
 	if (!list_empty(&reg->list)) {
 		/* A second hit before the first was read. */
 		reg->hint_end = 0;
@@ -475,6 +478,7 @@ static void ummunotify_fill_batch(struct ummunotify_file *priv,
 		reg = list_first_entry(&priv->invalid_list,
 				       struct ummunotify_reg, list);
 		list_del_init(&reg->list);
+		WARN_ON_ONCE(!priv->nr_queued);
 		priv->nr_queued--;
 		priv->nr_reads++;
 		ev->type = UMMUNOTIFY_EVENT_TYPE_INVAL;
@@ -541,6 +545,9 @@ static ssize_t ummunotify_read_events(struct ummunotify_file *priv,
 		ummunotify_fill_batch(priv, batch,
 				      min_t(size_t, room, UMMUNOTIFY_READ_BATCH));
 		spin_unlock(&priv->wqh.lock);
+		/* Readable and room for one: an INVAL or a LAST was taken. */
+		if (WARN_ON_ONCE(!batch->n))
+			return copied;
 
 		bytes = batch->n * sizeof(struct ummunotify_event);
 		left = copy_to_user(buf + copied, batch->ev, bytes);
@@ -801,9 +808,11 @@ static long ummunotify_unregister_region(struct ummunotify_file *priv,
 		reg = container_of(key, struct ummunotify_reg, key);
 		ctab_remove(&priv->cookies, key);
 		freed = ridx_remove(&priv->regs, &reg->range);
+		WARN_ON_ONCE(!priv->nr_regions);
 		priv->nr_regions--;
 		if (!list_empty(&reg->list)) {
 			list_del(&reg->list);
+			WARN_ON_ONCE(!priv->nr_queued);
 			priv->nr_queued--;
 		}
 	}

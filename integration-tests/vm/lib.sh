@@ -5,6 +5,7 @@
 
 # The line guest-run writes into the guest's kernel log when the harness
 # starts its setup: kernel-log-check judges only what follows it.
+# shellcheck disable=SC2034 # read by the scripts that source this file
 KERNEL_LOG_MARKER="regcache-harness: kernel log checked from here"
 
 # A kernel report of a problem (an extended regular expression): oops,
@@ -12,6 +13,7 @@ KERNEL_LOG_MARKER="regcache-harness: kernel log checked from here"
 # fault, a call trace, list or refcount corruption, a stall, a hung task.
 # kernel-log-check fails a run on any line of it in the kernel log, and
 # run-in-guest looks for it on the console of a guest that died.
+# shellcheck disable=SC2034 # read by the scripts that source this file
 KERNEL_PROBLEM_PATTERN='Oops|WARNING:|BUG:|kernel BUG|Kernel panic|KASAN|UBSAN|kmemleak: .*suspected memory leak|unreferenced object|general protection|Call Trace|RIP: |list_(add|del) corruption|refcount_t: |possible (recursive|circular) locking|inconsistent lock state|suspicious RCU usage|lock held when returning|hung_task|blocked for more than|soft lockup|hard LOCKUP|rcu_.* detected stalls|stack-protector|double free|invalid opcode|Unable to handle'
 
 # Where built artefacts that do not belong in the repository live

@@ -40,6 +40,8 @@
 
 #include <linux/ummunotify.h>
 
+#define ARRAY_SIZE(arr)	(sizeof(arr) / sizeof((arr)[0]))
+
 #define ROUNDS		5
 #define MUNMAP_ITERS	400
 #define REG_OPS		2000
@@ -53,7 +55,7 @@
 #define GOAL_BYTES_PER_REG	128
 
 static const unsigned long levels[] = { 0, 1000, 100000, MAX_UNRELATED };
-#define NLEVELS (sizeof(levels) / sizeof(levels[0]))
+#define NLEVELS ARRAY_SIZE(levels)
 
 static int fd;
 static size_t pg;
@@ -393,9 +395,9 @@ int main(void)
 	if (measured == NLEVELS) {
 		r_w = (double)watched[NLEVELS - 1] / watched[0];
 		r_u = (double)unwatched[NLEVELS - 1] / unwatched[0];
-		printf("   munmap ratio at 10^6 <= %.1f: page watched %.2f (%s), page unwatched %.2f (%s)\n",
-		       GOAL_MUNMAP_RATIO, r_w, verdict(r_w, GOAL_MUNMAP_RATIO),
-		       r_u, verdict(r_u, GOAL_MUNMAP_RATIO));
+		printf("   munmap ratio at 10^6 <= %.1f: page watched %.2f (%s), ",
+		       GOAL_MUNMAP_RATIO, r_w, verdict(r_w, GOAL_MUNMAP_RATIO));
+		printf("page unwatched %.2f (%s)\n", r_u, verdict(r_u, GOAL_MUNMAP_RATIO));
 	} else {
 		printf("   munmap ratio at 10^6: not measured\n");
 	}

@@ -235,10 +235,11 @@ int main(int argc, char **argv)
 		cpu_total += threads[i].cpu_ns;
 		wall_total += threads[i].wall_ns;
 	}
-	printf("ucx threads=%u ops=%llu cpu_ns=%llu wall_ns=%llu cpu_ns_per_op=%.2f"
-	       " wall_ns_per_op=%.2f\n", nthreads, (unsigned long long)ops_total,
-	       (unsigned long long)cpu_total, (unsigned long long)wall_total,
-	       (double)cpu_total / ops_total, (double)wall_total / ops_total);
+	printf("ucx threads=%u ops=%llu cpu_ns=%llu wall_ns=%llu ", nthreads,
+	       (unsigned long long)ops_total, (unsigned long long)cpu_total,
+	       (unsigned long long)wall_total);
+	printf("cpu_ns_per_op=%.2f wall_ns_per_op=%.2f\n", (double)cpu_total / ops_total,
+	       (double)wall_total / ops_total);
 	ucs_rcache_destroy(cache);
 	free(threads);
 	return 0;

@@ -7,10 +7,10 @@
 
 #include "disni.h"
 
+#define JNI_AFFINITY(name) Java_com_ibm_disni_util_NativeAffinity__1##name
 #define AFFINITY_MASK_CPUS 64
 
-JNIEXPORT jlong JNICALL Java_com_ibm_disni_util_NativeAffinity__1getAffinity(
-	JNIEnv *env UNUSED, jclass clazz UNUSED)
+JNIEXPORT jlong JNICALL JNI_AFFINITY(getAffinity)(JNIEnv *env UNUSED, jclass clazz UNUSED)
 {
 	cpu_set_t set;
 	uint64_t mask = 0;
@@ -26,8 +26,8 @@ JNIEXPORT jlong JNICALL Java_com_ibm_disni_util_NativeAffinity__1getAffinity(
 }
 
 /* Errors are ignored, as in DiSNI: the Java method declares no exception. */
-JNIEXPORT void JNICALL Java_com_ibm_disni_util_NativeAffinity__1setAffinity(
-	JNIEnv *env UNUSED, jclass clazz UNUSED, jlong mask)
+JNIEXPORT void JNICALL JNI_AFFINITY(setAffinity)(JNIEnv *env UNUSED, jclass clazz UNUSED,
+						 jlong mask)
 {
 	cpu_set_t set;
 	int cpu;

@@ -30,7 +30,7 @@ static int read_sockaddr_in(JNIEnv *env, const char *prefix, jlong addr,
 	char message[128];
 
 	memset(out, 0, sizeof(*out));
-	if (java_addr == NULL) {
+	if (!java_addr) {
 		snprintf(message, sizeof(message), "%s: socket address null", prefix);
 		disni_throw(env, message);
 		return -1;
@@ -59,7 +59,7 @@ static int init_conn_param(JNIEnv *env, const char *prefix, struct rdma_cm_id *i
 	int ret;
 
 	memset(param, 0, sizeof(*param));
-	if (id->verbs == NULL) {
+	if (!id->verbs) {
 		snprintf(message, sizeof(message),
 			 "%s: cm id has no device (address not resolved or not bound to an RDMA interface)",
 			 prefix);
@@ -86,7 +86,7 @@ JNIEXPORT jlong JNICALL JNI_CM(createEventChannel)(JNIEnv *env, jobject self UNU
 	struct rdma_event_channel *channel = rdma_create_event_channel();
 	int err;
 
-	if (channel == NULL) {
+	if (!channel) {
 		disni_throw_errno(env, "j2c::createEventChannel: rdma_create_event_channel failed",
 				  errno);
 		return DISNI_NONE;
@@ -105,7 +105,7 @@ JNIEXPORT jint JNICALL JNI_CM(destroyEventChannel)(JNIEnv *env UNUSED, jobject s
 {
 	struct rdma_event_channel *channel = disni_ptr(channel_handle);
 
-	if (channel == NULL)
+	if (!channel)
 		return -1;
 	rdma_destroy_event_channel(channel);
 	return 0;
@@ -118,7 +118,7 @@ JNIEXPORT jlong JNICALL JNI_CM(createId)(JNIEnv *env, jobject self UNUSED,
 	struct rdma_cm_id *id = NULL;
 	char message[128];
 
-	if (channel == NULL) {
+	if (!channel) {
 		disni_throw(env, "j2c::createId: cm_channel is null");
 		return DISNI_NONE;
 	}
@@ -141,7 +141,7 @@ JNIEXPORT jint JNICALL JNI_CM(destroyCmId)(JNIEnv *env UNUSED, jobject self UNUS
 {
 	struct rdma_cm_id *id = disni_ptr(id_handle);
 
-	if (id == NULL)
+	if (!id)
 		return -1;
 	return rdma_destroy_id(id);
 }
@@ -152,7 +152,7 @@ JNIEXPORT jint JNICALL JNI_CM(destroyEp)(JNIEnv *env UNUSED, jobject self UNUSED
 {
 	struct rdma_cm_id *id = disni_ptr(id_handle);
 
-	if (id == NULL)
+	if (!id)
 		return -1;
 	rdma_destroy_ep(id);
 	return 0;
@@ -164,7 +164,7 @@ JNIEXPORT void JNICALL JNI_CM(bindAddr)(JNIEnv *env, jobject self UNUSED, jlong 
 	struct rdma_cm_id *id = disni_ptr(id_handle);
 	struct sockaddr_in sin;
 
-	if (id == NULL) {
+	if (!id) {
 		disni_throw(env, "j2c::bind: cm_listen_id null");
 		return;
 	}
@@ -179,7 +179,7 @@ JNIEXPORT void JNICALL JNI_CM(listen)(JNIEnv *env, jobject self UNUSED, jlong id
 {
 	struct rdma_cm_id *id = disni_ptr(id_handle);
 
-	if (id == NULL) {
+	if (!id) {
 		disni_throw(env, "j2c::listen: cm_listen_id null");
 		return;
 	}
@@ -196,11 +196,11 @@ JNIEXPORT void JNICALL JNI_CM(resolveAddr)(JNIEnv *env, jobject self UNUSED, jlo
 	struct sockaddr_in dst_sin;
 	struct sockaddr *src_addr = NULL;
 
-	if (id == NULL) {
+	if (!id) {
 		disni_throw(env, "j2c::resolveAddr: cm_listen_id null");
 		return;
 	}
-	if (disni_ptr(src) != NULL) {
+	if (disni_ptr(src)) {
 		if (read_sockaddr_in(env, "j2c::resolveAddr: source", src, &src_sin) != 0)
 			return;
 		src_addr = (struct sockaddr *)&src_sin;
@@ -216,7 +216,7 @@ JNIEXPORT void JNICALL JNI_CM(resolveRoute)(JNIEnv *env, jobject self UNUSED, jl
 {
 	struct rdma_cm_id *id = disni_ptr(id_handle);
 
-	if (id == NULL) {
+	if (!id) {
 		disni_throw(env, "j2c::resolveRoute: cm_listen_id null");
 		return;
 	}
@@ -241,7 +241,7 @@ JNIEXPORT jint JNICALL JNI_CM(getCmEvent)(JNIEnv *env UNUSED, jobject self UNUSE
 	jlong listen_id, client_id;
 	jint type;
 
-	if (channel == NULL)
+	if (!channel)
 		return -1;
 	if (disni_wait_readable(channel->fd, timeout_ms) <= 0)
 		return -1;
@@ -253,9 +253,9 @@ JNIEXPORT jint JNICALL JNI_CM(getCmEvent)(JNIEnv *env UNUSED, jobject self UNUSE
 	type = (jint)event->event;
 	rdma_ack_cm_event(event);
 
-	if (listen_out != NULL)
+	if (listen_out)
 		memcpy(listen_out, &listen_id, sizeof(listen_id));
-	if (client_out != NULL)
+	if (client_out)
 		memcpy(client_out, &client_id, sizeof(client_id));
 	return type;
 }
@@ -274,11 +274,11 @@ JNIEXPORT void JNICALL JNI_CM(connect)(JNIEnv *env, jobject self UNUSED, jlong i
 	struct rdma_cm_id *id = disni_ptr(id_handle);
 	struct rdma_conn_param param;
 
-	if (id == NULL) {
+	if (!id) {
 		disni_throw(env, "j2c::connect: cm_listen_id null");
 		return;
 	}
-	if (private_data_len != 0 && disni_ptr(private_data) == NULL) {
+	if (private_data_len != 0 && !disni_ptr(private_data)) {
 		disni_throw(env, "j2c::connect: private data null with non-zero length");
 		return;
 	}
@@ -297,7 +297,7 @@ JNIEXPORT void JNICALL JNI_CM(accept)(JNIEnv *env, jobject self UNUSED, jlong id
 	struct rdma_cm_id *id = disni_ptr(id_handle);
 	struct rdma_conn_param param;
 
-	if (id == NULL) {
+	if (!id) {
 		disni_throw(env, "j2c::accept: cm_listen_id null");
 		return;
 	}
@@ -312,7 +312,7 @@ JNIEXPORT jint JNICALL JNI_CM(disconnect)(JNIEnv *env, jobject self UNUSED, jlon
 {
 	struct rdma_cm_id *id = disni_ptr(id_handle);
 
-	if (id == NULL) {
+	if (!id) {
 		disni_throw(env, "j2c::disconnect: cm_listen_id null");
 		return -1;
 	}
@@ -323,7 +323,7 @@ static jint copy_sockaddr(jlong addr, const struct sockaddr *source)
 {
 	void *java_addr = disni_ptr(addr);
 
-	if (java_addr == NULL)
+	if (!java_addr)
 		return -1;
 	memcpy(java_addr, source, sizeof(struct sockaddr));
 	return 0;
@@ -334,7 +334,7 @@ JNIEXPORT jint JNICALL JNI_CM(getSrcAddr)(JNIEnv *env UNUSED, jobject self UNUSE
 {
 	struct rdma_cm_id *id = disni_ptr(id_handle);
 
-	if (id == NULL)
+	if (!id)
 		return -1;
 	return copy_sockaddr(addr, rdma_get_local_addr(id));
 }
@@ -344,7 +344,7 @@ JNIEXPORT jint JNICALL JNI_CM(getDstAddr)(JNIEnv *env UNUSED, jobject self UNUSE
 {
 	struct rdma_cm_id *id = disni_ptr(id_handle);
 
-	if (id == NULL)
+	if (!id)
 		return -1;
 	return copy_sockaddr(addr, rdma_get_peer_addr(id));
 }

@@ -16,12 +16,12 @@ JNIEXPORT jlong JNICALL JNI_CQ(createCompChannel)(JNIEnv *env, jobject self UNUS
 	struct ibv_comp_channel *channel;
 	int err;
 
-	if (context == NULL) {
+	if (!context) {
 		disni_throw(env, "j2c::createCompChannel: context null");
 		return DISNI_NONE;
 	}
 	channel = ibv_create_comp_channel(context);
-	if (channel == NULL) {
+	if (!channel) {
 		disni_throw_errno(env, "j2c::createCompChannel: ibv_create_comp_channel failed",
 				  errno);
 		return DISNI_NONE;
@@ -41,7 +41,7 @@ JNIEXPORT jint JNICALL JNI_CQ(destroyCompChannel)(JNIEnv *env UNUSED, jobject se
 {
 	struct ibv_comp_channel *channel = disni_ptr(channel_handle);
 
-	if (channel == NULL)
+	if (!channel)
 		return -1;
 	return ibv_destroy_comp_channel(channel);
 }
@@ -54,12 +54,12 @@ JNIEXPORT jlong JNICALL JNI_CQ(createCQ)(JNIEnv *env, jobject self UNUSED, jlong
 	struct ibv_comp_channel *channel = disni_ptr(channel_handle);
 	struct ibv_cq *cq;
 
-	if (context == NULL || channel == NULL) {
+	if (!context || !channel) {
 		disni_throw(env, "j2c::createCQ: context or comp_channel null");
 		return DISNI_NONE;
 	}
 	cq = ibv_create_cq(context, entries, NULL, channel, comp_vector);
-	if (cq == NULL) {
+	if (!cq) {
 		disni_throw_errno(env, "j2c::createCQ: ibv_create_cq failed", errno);
 		return DISNI_NONE;
 	}
@@ -72,7 +72,7 @@ JNIEXPORT jint JNICALL JNI_CQ(destroyCQ)(JNIEnv *env UNUSED, jobject self UNUSED
 {
 	struct ibv_cq *cq = disni_ptr(cq_handle);
 
-	if (cq == NULL)
+	if (!cq)
 		return -1;
 	return ibv_destroy_cq(cq);
 }
@@ -89,7 +89,7 @@ JNIEXPORT jint JNICALL JNI_CQ(getCqEvent)(JNIEnv *env, jobject self UNUSED,
 	struct ibv_cq *cq;
 	void *cq_context;
 
-	if (channel == NULL) {
+	if (!channel) {
 		disni_throw(env, "j2c::getCqEvent: comp_channel null");
 		return -1;
 	}
@@ -107,7 +107,7 @@ JNIEXPORT jint JNICALL JNI_CQ(ackCqEvent)(JNIEnv *env UNUSED, jobject self UNUSE
 {
 	struct ibv_cq *cq = disni_ptr(cq_handle);
 
-	if (cq == NULL || nevents < 0)
+	if (!cq || nevents < 0)
 		return -1;
 	ibv_ack_cq_events(cq, (unsigned int)nevents);
 	return 0;
@@ -118,7 +118,7 @@ JNIEXPORT jint JNICALL JNI_CQ(reqNotifyCQ)(JNIEnv *env, jobject self UNUSED, jlo
 {
 	struct ibv_cq *cq = disni_ptr(cq_handle);
 
-	if (cq == NULL) {
+	if (!cq) {
 		disni_throw(env, "j2c::reqNotify: completionqueue null");
 		return -1;
 	}
@@ -135,11 +135,11 @@ JNIEXPORT jint JNICALL JNI_CQ(pollCQ)(JNIEnv *env, jobject self UNUSED, jlong cq
 	struct ibv_cq *cq = disni_ptr(cq_handle);
 	struct ibv_wc *wcs = disni_ptr(wc_list);
 
-	if (cq == NULL) {
+	if (!cq) {
 		disni_throw(env, "j2c::pollCQ: completionqueue null");
 		return -1;
 	}
-	if (wcs == NULL && max_entries > 0) {
+	if (!wcs && max_entries > 0) {
 		disni_throw(env, "j2c::pollCQ: work completion array null");
 		return -1;
 	}

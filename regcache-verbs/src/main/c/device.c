@@ -16,11 +16,11 @@ JNIEXPORT jlong JNICALL JNI_DEV(getContext)(JNIEnv *env, jobject self UNUSED, jl
 {
 	struct rdma_cm_id *id = disni_ptr(id_handle);
 
-	if (id == NULL) {
+	if (!id) {
 		disni_throw(env, "j2c::getContext: cm_listen_id null");
 		return DISNI_NONE;
 	}
-	return id->verbs != NULL ? disni_handle(id->verbs) : DISNI_NONE;
+	return id->verbs ? disni_handle(id->verbs) : DISNI_NONE;
 }
 
 JNIEXPORT jint JNICALL JNI_DEV(getContextFd)(JNIEnv *env, jobject self UNUSED,
@@ -28,7 +28,7 @@ JNIEXPORT jint JNICALL JNI_DEV(getContextFd)(JNIEnv *env, jobject self UNUSED,
 {
 	struct ibv_context *context = disni_ptr(context_handle);
 
-	if (context == NULL) {
+	if (!context) {
 		disni_throw(env, "j2c::getContextFd: failed, ibv_context null");
 		return -1;
 	}
@@ -40,7 +40,7 @@ JNIEXPORT jint JNICALL JNI_DEV(getContextNumCompVectors)(JNIEnv *env, jobject se
 {
 	struct ibv_context *context = disni_ptr(context_handle);
 
-	if (context == NULL) {
+	if (!context) {
 		disni_throw(env, "j2c::getContextNumCompVectors: failed, ibv_context null");
 		return -1;
 	}
@@ -58,7 +58,7 @@ JNIEXPORT jint JNICALL JNI_DEV(queryOdpSupport)(JNIEnv *env UNUSED, jobject self
 	struct ibv_context *context = disni_ptr(context_handle);
 	struct ibv_device_attr_ex attr;
 
-	if (context == NULL)
+	if (!context)
 		return -1;
 	if (ibv_query_device_ex(context, NULL, &attr) != 0)
 		return -1;
@@ -73,12 +73,12 @@ JNIEXPORT jlong JNICALL JNI_DEV(allocPd)(JNIEnv *env, jobject self UNUSED,
 	struct ibv_context *context = disni_ptr(context_handle);
 	struct ibv_pd *pd;
 
-	if (context == NULL) {
+	if (!context) {
 		disni_throw(env, "j2c::allocPd: context null");
 		return DISNI_NONE;
 	}
 	pd = ibv_alloc_pd(context);
-	if (pd == NULL) {
+	if (!pd) {
 		disni_throw_errno(env, "j2c::allocPd: ibv_alloc_pd failed", errno);
 		return DISNI_NONE;
 	}
@@ -91,7 +91,7 @@ JNIEXPORT jint JNICALL JNI_DEV(deallocPd)(JNIEnv *env UNUSED, jobject self UNUSE
 {
 	struct ibv_pd *pd = disni_ptr(pd_handle);
 
-	if (pd == NULL)
+	if (!pd)
 		return -1;
 	return ibv_dealloc_pd(pd);
 }
@@ -100,7 +100,7 @@ JNIEXPORT jint JNICALL JNI_DEV(getPdHandle)(JNIEnv *env, jobject self UNUSED, jl
 {
 	struct ibv_pd *pd = disni_ptr(pd_handle);
 
-	if (pd == NULL) {
+	if (!pd) {
 		disni_throw(env, "j2c::getPdHandle: failed, pd null");
 		return -1;
 	}

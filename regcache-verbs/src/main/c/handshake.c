@@ -9,53 +9,48 @@
 
 #include "disni.h"
 
+#define JNI_HANDSHAKE(name) Java_com_ibm_disni_verbs_impl_NativeDispatcher__1##name
+
 /* The JNI interface version DiSNI 2.1 requires (NativeDispatcher.JVERBS_VERSION). */
 #define DISNI_JVERBS_VERSION 32
 
-JNIEXPORT jint JNICALL Java_com_ibm_disni_verbs_impl_NativeDispatcher__1getVersion(
-	JNIEnv *env UNUSED, jobject self UNUSED)
+JNIEXPORT jint JNICALL JNI_HANDSHAKE(getVersion)(JNIEnv *env UNUSED, jobject self UNUSED)
 {
 	return DISNI_JVERBS_VERSION;
 }
 
-JNIEXPORT jint JNICALL Java_com_ibm_disni_verbs_impl_NativeDispatcher__1getSockAddrInSize(
-	JNIEnv *env UNUSED, jobject self UNUSED)
+JNIEXPORT jint JNICALL JNI_HANDSHAKE(getSockAddrInSize)(JNIEnv *env UNUSED, jobject self UNUSED)
 {
 	return sizeof(struct sockaddr_in);
 }
 
-JNIEXPORT jint JNICALL Java_com_ibm_disni_verbs_impl_NativeDispatcher__1getIbvRecvWRSize(
-	JNIEnv *env UNUSED, jobject self UNUSED)
+JNIEXPORT jint JNICALL JNI_HANDSHAKE(getIbvRecvWRSize)(JNIEnv *env UNUSED, jobject self UNUSED)
 {
 	return sizeof(struct ibv_recv_wr);
 }
 
-JNIEXPORT jint JNICALL Java_com_ibm_disni_verbs_impl_NativeDispatcher__1getIbvSendWRSize(
-	JNIEnv *env UNUSED, jobject self UNUSED)
+JNIEXPORT jint JNICALL JNI_HANDSHAKE(getIbvSendWRSize)(JNIEnv *env UNUSED, jobject self UNUSED)
 {
 	return sizeof(struct ibv_send_wr);
 }
 
-JNIEXPORT jint JNICALL Java_com_ibm_disni_verbs_impl_NativeDispatcher__1getIbvWCSize(
-	JNIEnv *env UNUSED, jobject self UNUSED)
+JNIEXPORT jint JNICALL JNI_HANDSHAKE(getIbvWCSize)(JNIEnv *env UNUSED, jobject self UNUSED)
 {
 	return sizeof(struct ibv_wc);
 }
 
-JNIEXPORT jint JNICALL Java_com_ibm_disni_verbs_impl_NativeDispatcher__1getIbvSgeSize(
-	JNIEnv *env UNUSED, jobject self UNUSED)
+JNIEXPORT jint JNICALL JNI_HANDSHAKE(getIbvSgeSize)(JNIEnv *env UNUSED, jobject self UNUSED)
 {
 	return sizeof(struct ibv_sge);
 }
 
-JNIEXPORT jint JNICALL Java_com_ibm_disni_verbs_impl_NativeDispatcher__1getRemoteAddressOffset(
-	JNIEnv *env UNUSED, jobject self UNUSED)
+JNIEXPORT jint JNICALL JNI_HANDSHAKE(getRemoteAddressOffset)(JNIEnv *env UNUSED,
+							     jobject self UNUSED)
 {
 	return offsetof(struct ibv_send_wr, wr.rdma.remote_addr);
 }
 
-JNIEXPORT jint JNICALL Java_com_ibm_disni_verbs_impl_NativeDispatcher__1getRKeyOffset(
-	JNIEnv *env UNUSED, jobject self UNUSED)
+JNIEXPORT jint JNICALL JNI_HANDSHAKE(getRKeyOffset)(JNIEnv *env UNUSED, jobject self UNUSED)
 {
 	return offsetof(struct ibv_send_wr, wr.rdma.rkey);
 }

@@ -10,7 +10,7 @@ void disni_throw(JNIEnv *env, const char *message)
 	jclass io_exception = (*env)->FindClass(env, "java/io/IOException");
 
 	/* If even the class cannot be found, FindClass left its own error pending. */
-	if (io_exception == NULL)
+	if (!io_exception)
 		return;
 	(*env)->ThrowNew(env, io_exception, message);
 	(*env)->DeleteLocalRef(env, io_exception);

@@ -26,7 +26,7 @@ JNIEXPORT jlong JNICALL JNI_MR(regMr)(JNIEnv *env, jobject self UNUSED, jlong pd
 	struct ibv_mr *mr;
 	char message[96];
 
-	if (pd == NULL) {
+	if (!pd) {
 		disni_throw(env, "j2c::regMr: protection null");
 		return DISNI_NONE;
 	}
@@ -40,7 +40,7 @@ JNIEXPORT jlong JNICALL JNI_MR(regMr)(JNIEnv *env, jobject self UNUSED, jlong pd
 		return DISNI_NONE;
 	}
 	mr = ibv_reg_mr(pd, (void *)(intptr_t)addr, (size_t)length, access);
-	if (mr == NULL) {
+	if (!mr) {
 		disni_throw_errno(env, "j2c::regMr: ibv_reg_mr failed", errno);
 		return DISNI_NONE;
 	}
@@ -55,7 +55,7 @@ JNIEXPORT void JNICALL JNI_MR(deregMr)(JNIEnv *env, jobject self UNUSED, jlong m
 	struct ibv_mr *mr = disni_ptr(mr_handle);
 	int ret;
 
-	if (mr == NULL) {
+	if (!mr) {
 		disni_throw(env, "j2c::deregMr: mr null");
 		return;
 	}
@@ -77,7 +77,7 @@ JNIEXPORT jint JNICALL JNI_MR(expPrefetchMr)(JNIEnv *env, jobject self UNUSED,
 	char message[96];
 	int ret;
 
-	if (mr == NULL) {
+	if (!mr) {
 		disni_throw(env, "j2c::expPrefetchMr: mr null");
 		return -1;
 	}

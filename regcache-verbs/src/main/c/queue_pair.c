@@ -26,7 +26,7 @@ JNIEXPORT jlong JNICALL JNI_QP(createQP)(JNIEnv *env, jobject self UNUSED, jlong
 	struct ibv_cq *recv_cq = disni_ptr(recv_cq_handle);
 	struct ibv_qp_init_attr attr;
 
-	if (id == NULL || pd == NULL || send_cq == NULL || recv_cq == NULL) {
+	if (!id || !pd || !send_cq || !recv_cq) {
 		disni_throw(env, "j2c::createQP: cm_listen_id or protection or cq null");
 		return DISNI_NONE;
 	}
@@ -53,7 +53,7 @@ JNIEXPORT jint JNICALL JNI_QP(destroyQP)(JNIEnv *env UNUSED, jobject self UNUSED
 {
 	struct rdma_cm_id *id = disni_ptr(id_handle);
 
-	if (id == NULL || id->qp == NULL)
+	if (!id || !id->qp)
 		return -1;
 	rdma_destroy_qp(id);
 	return 0;
@@ -71,7 +71,7 @@ JNIEXPORT jint JNICALL JNI_QP(modifyQP)(JNIEnv *env, jobject self UNUSED, jlong 
 	struct ibv_qp_attr attr;
 	int ret;
 
-	if (qp == NULL) {
+	if (!qp) {
 		disni_throw(env, "j2c::modify_qp: queuepair null");
 		return -1;
 	}
@@ -92,7 +92,7 @@ JNIEXPORT jint JNICALL JNI_QP(getQpNum)(JNIEnv *env, jobject self UNUSED, jlong 
 {
 	struct ibv_qp *qp = disni_ptr(qp_handle);
 
-	if (qp == NULL) {
+	if (!qp) {
 		disni_throw(env, "j2c::getQpNum: failed, ibv_qp null");
 		return -1;
 	}
@@ -111,11 +111,11 @@ JNIEXPORT void JNICALL JNI_QP(postSend)(JNIEnv *env, jobject self UNUSED, jlong 
 	struct ibv_send_wr *bad_wr;
 	int ret;
 
-	if (qp == NULL) {
+	if (!qp) {
 		disni_throw(env, "j2c::post_send: queuepair null");
 		return;
 	}
-	if (wr == NULL) {
+	if (!wr) {
 		disni_throw(env, "j2c::post_send: work request list null");
 		return;
 	}
@@ -132,11 +132,11 @@ JNIEXPORT void JNICALL JNI_QP(postRecv)(JNIEnv *env, jobject self UNUSED, jlong 
 	struct ibv_recv_wr *bad_wr;
 	int ret;
 
-	if (qp == NULL) {
+	if (!qp) {
 		disni_throw(env, "j2c::post_recv: queuepair null");
 		return;
 	}
-	if (wr == NULL) {
+	if (!wr) {
 		disni_throw(env, "j2c::post_recv: work request list null");
 		return;
 	}

@@ -6,9 +6,13 @@ package org.regcache.api;
  *
  * <p>The cache gives every registration a distinct <em>cookie</em> (never reused by that cache)
  * and asks the source to {@link #watch} its range <em>before</em> registering it, so that a change
- * racing with the registration is reported too. From then until {@link #unwatch}, any change to
- * the mapping of a watched range must eventually be reported to the {@link InvalidationSink}
- * as {@code invalidated(cookie)}.
+ * racing with the registration is reported too. From the return of {@link #watch} until {@link
+ * #unwatch}, every change to the mapping of the watched range that has not completed must
+ * eventually be reported to the {@link InvalidationSink} as {@code invalidated(cookie)}: the
+ * changes that begin later, and also those <em>in progress</em> when {@code watch} returns
+ * (started, the pages possibly still being replaced, but not completed). The cache pins the
+ * pages only after {@code watch} returned, so it may pin the old pages of a change in progress;
+ * only a report of that change saves it from keeping them.
  *
  * <p><b>Protocol on the hot path.</b> Before every lookup the cache calls {@link
  * #hasPendingInvalidations()}; it must answer without a system call, a lock or an allocation
@@ -19,7 +23,9 @@ package org.regcache.api;
  * <p><b>The guarantee it must give:</b> if a change to a watched range completed (the
  * {@code munmap()} returned) before {@code hasPendingInvalidations()} was called, then either
  * it answers {@code true}, or the invalidation was already delivered to the sink and processed
- * by the time it answers {@code false}.
+ * by the time it answers {@code false}. This covers every change that had not completed when
+ * {@code watch} returned, including one already in progress then: a report of it consumed
+ * before (delivered for an earlier watch of the same range, say) does not count.
  *
  * <p><b>Thread safety.</b> All methods may be called concurrently from many threads; {@link
  * #drain()} must serialise its deliveries internally (a drain that finds another one in
@@ -40,8 +46,18 @@ public interface InvalidationSource extends AutoCloseable {
     void start(InvalidationSink sink);
 
     /**
-     * Starts watching {@code [address, address + length)} under {@code cookie}. Invalidations
-     * that begin after this call returns are reported.
+     * Starts watching {@code [address, address + length)} under {@code cookie}. When this call
+     * returns, every invalidation of the range that has not completed is reported (eventually,
+     * to the sink, under {@code cookie}): those that begin afterwards, and those <em>in
+     * progress</em>, which started (the pages may be being replaced) but whose call ({@code
+     * munmap()}, {@code madvise()}, ...) has not returned. Only invalidations that completed
+     * before this call returned may go unreported: the cache pins the range after this call, so
+     * it pins their new pages. The source guarantees it; for ummunotify, the kernel does: its
+     * check of the invalidations in progress at REGISTER queues an event at once for a new
+     * registration, and {@code UMMUNOTIFY_FEATURE_REPORT_AT_END} queues one again, at the end
+     * of the invalidation, for a registration re-used without REGISTER whose event was read
+     * while the invalidation was in progress. A report for {@code cookie} may reach the sink
+     * before this call returns (read by a drain on another thread).
      *
      * @param cookie  the cache's name for the range, distinct among its live watches
      * @param address start of the range

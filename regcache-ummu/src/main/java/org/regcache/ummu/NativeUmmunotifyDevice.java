@@ -10,10 +10,10 @@ import org.regcache.api.RegistrationException;
 
 /**
  * /dev/ummunotify through JNA: open(O_RDONLY | O_CLOEXEC | O_NONBLOCK), the feature exchange
- * (first call on the file, as the ABI requires; it asks for {@code
- * UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES} unless told not to, and a module that does not know it
- * answers without it), mmap of the counter page, the register and
- * unregister ioctls, non-blocking read() and poll().
+ * (first call on the file, as the ABI requires; it always asks for {@code
+ * UMMUNOTIFY_FEATURE_REPORT_AT_END}, and for {@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES} unless
+ * told not to; a module that does not know a feature answers without it), mmap of the counter
+ * page, the register and unregister ioctls, non-blocking read() and poll().
  *
  * <p><b>Closing without waiting, and without reuse of a closed descriptor.</b> Every call
  * counts itself in {@link #users}; {@link #close()} only sets the CLOSED bit, and whoever drops
@@ -41,18 +41,20 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
     private final NativeFile file;
     private final CounterPage counter;
     private final AtomicInteger users = new AtomicInteger();
-    private final boolean skipsSamePages;
+    /** The features the kernel agreed to at open. */
+    private final int features;
 
-    private NativeUmmunotifyDevice(String path, NativeFile file, boolean skipsSamePages) {
+    private NativeUmmunotifyDevice(String path, NativeFile file, int features) {
         this.path = path;
         this.file = file;
-        this.skipsSamePages = skipsSamePages;
+        this.features = features;
         this.counter = new CounterPage(new Pointer(file.page));
         CLEANER.register(this, file);
     }
 
     /**
-     * Opens and maps {@code path}, asking for {@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES}.
+     * Opens and maps {@code path}, asking for {@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES} and
+     * {@code UMMUNOTIFY_FEATURE_REPORT_AT_END}.
      *
      * @throws UmmunotifyException with the errno and the remedy when the device is missing,
      *     not accessible or not an ummunotify device
@@ -62,8 +64,9 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
     }
 
     /**
-     * Opens and maps {@code path}; asks for {@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES} when
-     * {@code skipSamePages} (the answer is {@link #skipsSamePages()}), for no feature otherwise.
+     * Opens and maps {@code path}; asks for {@code UMMUNOTIFY_FEATURE_REPORT_AT_END} (the answer
+     * is {@link #reportsAtEnd()}) and, when {@code skipSamePages}, for {@code
+     * UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES} (the answer is {@link #skipsSamePages()}).
      *
      * @throws UmmunotifyException with the errno and the remedy when the device is missing,
      *     not accessible or not an ummunotify device
@@ -76,8 +79,7 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
             throw openFailure(path, e.getErrorCode(), e);
         }
         try {
-            int agreed = exchangeFeatures(path, fd,
-                    skipSamePages ? UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES : 0);
+            int agreed = exchangeFeatures(path, fd, requestedFeatures(skipSamePages));
             long pageSize = LibC.sysconf(LibC.SC_PAGESIZE);
             Pointer page;
             try {
@@ -87,11 +89,17 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
                         + " failed: " + Errno.describe(e.getErrorCode()), e.getErrorCode(), e);
             }
             return new NativeUmmunotifyDevice(path, new NativeFile(fd, Pointer.nativeValue(page),
-                    pageSize), (agreed & UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES) != 0);
+                    pageSize), agreed);
         } catch (RuntimeException e) {
             closeQuietly(fd);
             throw e;
         }
+    }
+
+    /** The feature mask {@link #open(String, boolean)} asks for. */
+    static int requestedFeatures(boolean skipSamePages) {
+        return UmmunotifyAbi.FEATURE_REPORT_AT_END
+                | (skipSamePages ? UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES : 0);
     }
 
     static UmmunotifyException openFailure(String path, int errno, Throwable cause) {
@@ -147,7 +155,12 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
 
     @Override
     public boolean skipsSamePages() {
-        return skipsSamePages;
+        return (features & UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES) != 0;
+    }
+
+    @Override
+    public boolean reportsAtEnd() {
+        return (features & UmmunotifyAbi.FEATURE_REPORT_AT_END) != 0;
     }
 
     @Override

@@ -42,6 +42,20 @@ final class UmmunotifyAbi {
      */
     static final int FEATURE_SKIP_SAME_PAGES = 1;
 
+    /**
+     * {@code UMMUNOTIFY_FEATURE_REPORT_AT_END}: an invalidation that finds, at its end ({@code
+     * invalidate_range_end}), a registration it hit with no event queued (its event was read
+     * while the invalidation was still in progress, before the pages had changed) queues an
+     * INVAL for it again and moves the counter once more, before the invalidating call
+     * returns. So an event read while its invalidation is in progress is always followed by
+     * another one after the pages changed, and a registration may be kept and re-used after its
+     * event was read (no REGISTER, hence no in-progress check) without missing that
+     * invalidation. Invalidations skipped by {@link #FEATURE_SKIP_SAME_PAGES} are not reported
+     * at their end either. Without it, the 2010 behaviour: one event per invalidation, at its
+     * start.
+     */
+    static final int FEATURE_REPORT_AT_END = 2;
+
     static final int EVENT_TYPE_INVAL = 0;
     static final int EVENT_TYPE_LAST = 1;
     static final int EVENT_FLAG_HINT = 1;

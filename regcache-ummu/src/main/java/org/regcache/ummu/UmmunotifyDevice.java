@@ -19,6 +19,14 @@ interface UmmunotifyDevice extends AutoCloseable {
     boolean skipsSamePages();
 
     /**
+     * Whether the kernel agreed, at open, to report an invalidation again at its end to every
+     * registration whose event was read while it was in progress ({@code
+     * UMMUNOTIFY_FEATURE_REPORT_AT_END}); fixed for the file's life. Only then may a
+     * registration be re-used after its event was read without being registered again.
+     */
+    boolean reportsAtEnd();
+
+    /**
      * The file's {@code /proc/self/fdinfo} text ({@code name:\tvalue} lines); empty when it
      * cannot be read. Not for the hot path: it opens and reads a file.
      */

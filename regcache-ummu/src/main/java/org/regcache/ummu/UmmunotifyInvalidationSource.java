@@ -18,12 +18,16 @@ import org.slf4j.LoggerFactory;
  * accessible.
  *
  * <p><b>Protocol.</b> Each watched range is registered with the device under a cookie of its
- * own. When the watch ends, the registration is kept ("parked", up to {@value
- * #KEPT_REGISTRATIONS}, the oldest unregistered first) and serves a later watch of exactly the
- * same range: the miss that follows an invalidation usually registers the range it just lost
- * (memory freed and allocated again at the same address), and then makes neither the UNREGISTER
- * nor the REGISTER system call. See {@code WatchTable} for why this never leaves a registration
- * stale.
+ * own, whose recipient (the watch's cookie) is recorded before the REGISTER ioctl, so that an
+ * event for it read by another thread before the ioctl returns is delivered. When the device
+ * agreed to {@code UMMUNOTIFY_FEATURE_REPORT_AT_END} (see {@link #reportsInvalidationsAtEnd()}),
+ * the registration of an ended watch is kept ("parked", up to {@value #KEPT_REGISTRATIONS}, the
+ * oldest unregistered first) and serves a later watch of exactly the same range: the miss that
+ * follows an invalidation usually registers the range it just lost (memory freed and allocated
+ * again at the same address), and then makes neither the UNREGISTER nor the REGISTER system
+ * call. Without the feature (an older module) nothing is kept: re-using a registration skips
+ * REGISTER's check of the invalidations in progress, and only the report at their end makes up
+ * for it. See {@code WatchTable} for why either way never leaves a registration stale.
  *
  * <p>{@link #hasPendingInvalidations()} compares the counter
  * in the mapped page with the counter carried by the last LAST event read: one acquire load,
@@ -33,8 +37,14 @@ import org.slf4j.LoggerFactory;
  * registered range; the registration pins the whole range, so every INVAL, HINT or not,
  * invalidates the whole entry.
  *
+ * <p><b>Invalidations in progress when {@link #watch} returns</b> are reported too, as
+ * {@link InvalidationSource#watch} requires: a fresh registration by the kernel's check of the
+ * invalidations in progress at REGISTER (it queues an event at once), a re-used one by
+ * REPORT_AT_END (an event read before the invalidation ended is queued again at its end).
+ *
  * <p><b>Why this is enough</b> (the guarantee of {@link InvalidationSource}): the kernel bumps
- * the counter inside its invalidate_range_start notifier, under the same lock that queues the
+ * the counter inside its invalidate_range_start notifier (and, with REPORT_AT_END, again in
+ * its invalidate_range_end when it queued events there), under the same lock that queues the
  * INVAL events, before munmap()/madvise()/mremap() return. So an acquire that starts after such
  * a call returned loads a counter different from the last LAST counter seen, unless a drain
  * already consumed the corresponding events. The drain reads until a LAST; that LAST carries a
@@ -62,9 +72,9 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
 
     /**
      * How many kernel registrations of ended watches are kept for a later watch of the same
-     * range. Each costs about 120 bytes of kernel memory, one of the file's {@code max_regions}
-     * (given back when a registration fails for lack of them) and, when its range is
-     * invalidated again, a drain.
+     * range, when the device reports invalidations at their end (none otherwise). Each costs
+     * about 120 bytes of kernel memory, one of the file's {@code max_regions} (given back when
+     * a registration fails for lack of them) and, when its range is invalidated again, a drain.
      */
     public static final int KEPT_REGISTRATIONS = 256;
 
@@ -82,11 +92,19 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         this(device, backgroundDrainer, KEPT_REGISTRATIONS);
     }
 
+    /**
+     * @param keptRegistrations how many registrations of ended watches to keep; ignored (none
+     *     kept) unless {@code device} {@linkplain UmmunotifyDevice#reportsAtEnd() reports at
+     *     end}
+     */
     UmmunotifyInvalidationSource(UmmunotifyDevice device, boolean backgroundDrainer,
             int keptRegistrations) {
+        if (keptRegistrations < 0) {
+            throw new IllegalArgumentException("keptRegistrations < 0: " + keptRegistrations);
+        }
         this.device = Objects.requireNonNull(device, "device");
         this.backgroundDrainer = backgroundDrainer;
-        this.watches = new WatchTable(keptRegistrations);
+        this.watches = new WatchTable(device.reportsAtEnd() ? keptRegistrations : 0);
     }
 
     /**
@@ -123,7 +141,10 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     }
 
     /**
-     * Opens the ummunotify device at {@code devicePath}. With {@code skipSamePageInvalidations}
+     * Opens the ummunotify device at {@code devicePath}, asking for {@code
+     * UMMUNOTIFY_FEATURE_REPORT_AT_END}: with it, registrations of ended watches are kept for a
+     * later watch of the same range (see the class comment); a module without it is used as it
+     * is, keeping none, with one INFO log line. With {@code skipSamePageInvalidations}
      * it asks the module for {@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES}: invalidations after
      * which a watched range maps the same pages (mprotect(), NUMA balancing's scan, fork()'s
      * write-protection, soft-dirty resets) then cost no re-registration. A module without the
@@ -146,6 +167,11 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
             LOG.info("{} does not offer UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES (an older module):"
                     + " every invalidation is reported, including mprotect(), NUMA balancing"
                     + " and fork(), each costing a re-registration", devicePath);
+        }
+        if (!device.reportsAtEnd()) {
+            LOG.info("{} does not offer UMMUNOTIFY_FEATURE_REPORT_AT_END (an older module):"
+                    + " registrations of ended watches are not kept, every miss makes the"
+                    + " UNREGISTER and REGISTER system calls", devicePath);
         }
         return new UmmunotifyInvalidationSource(device, backgroundDrainer);
     }
@@ -170,18 +196,30 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         if (watches.adopt(cookie, address, end)) {
             return;
         }
-        long deviceCookie = watches.newDeviceCookie();
+        // The recipient first: an event for the new registration may be read by another
+        // thread before REGISTER returns (see WatchTable).
+        long deviceCookie = watches.reserve(cookie, address, end);
         try {
-            device.register(address, end, deviceCookie);
+            register(address, end, deviceCookie);
+        } catch (RegistrationException | RuntimeException e) {
+            watches.registrationFailed(cookie, deviceCookie);
+            throw e;
+        }
+        unregister(watches.registered(cookie, deviceCookie));
+    }
+
+    /** REGISTER, retried once after giving back the parked registrations' slots (ENOSPC). */
+    private void register(long start, long end, long deviceCookie)
+            throws RegistrationException {
+        try {
+            device.register(start, end, deviceCookie);
         } catch (RegistrationException e) {
             if (!e.isResourceExhausted() || watches.parked() == 0) {
                 throw e;
             }
-            // The parked registrations hold slots of max_regions: give them back, then retry.
             unregister(watches.unparkAll());
-            device.register(address, end, deviceCookie);
+            device.register(start, end, deviceCookie);
         }
-        watches.registered(cookie, deviceCookie, address, end);
     }
 
     @Override
@@ -215,7 +253,8 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     /**
      * {@return how many kernel registrations of ended watches are kept now, for a later watch
      * of the same range} The kernel's count of the file's registrations ({@code
-     * registrations:} in its fdinfo) is the live watches plus these.
+     * registrations:} in its fdinfo) is the live watches plus these. Always 0 unless {@link
+     * #reportsInvalidationsAtEnd()}.
      */
     public int keptRegistrations() {
         return watches.parked();
@@ -227,6 +266,14 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
      */
     public long reusedRegistrations() {
         return watches.adoptions();
+    }
+
+    /**
+     * {@return whether the device agreed to {@code UMMUNOTIFY_FEATURE_REPORT_AT_END}, without
+     * which no registration of an ended watch is kept} Fixed when the source is opened.
+     */
+    public boolean reportsInvalidationsAtEnd() {
+        return device.reportsAtEnd();
     }
 
     /**
@@ -356,6 +403,7 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         return "UmmunotifyInvalidationSource{" + device + ", lastSeenCounter=" + lastSeenCounter
                 + ", kept=" + watches.parked()
                 + (device.skipsSamePages() ? ", skips same-page invalidations" : "")
+                + (device.reportsAtEnd() ? ", reports at end" : "")
                 + (backgroundDrainer ? ", background drainer" : "") + (closed ? ", closed}" : "}");
     }
 }

@@ -61,6 +61,7 @@ class AbiTest {
                 "  printf(\"INVAL %d\\nLAST %d\\nHINT %d\\n\", UMMUNOTIFY_EVENT_TYPE_INVAL,",
                 "         UMMUNOTIFY_EVENT_TYPE_LAST, UMMUNOTIFY_EVENT_FLAG_HINT);",
                 "  printf(\"SKIP_SAME_PAGES %d\\n\", UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES);",
+                "  printf(\"REPORT_AT_END %d\\n\", UMMUNOTIFY_FEATURE_REPORT_AT_END);",
                 "  return 0;",
                 "}", ""));
         Path binary = dir.resolve("abi");
@@ -82,6 +83,7 @@ class AbiTest {
         assertEquals(c.get("LAST"), UmmunotifyAbi.EVENT_TYPE_LAST);
         assertEquals(c.get("HINT"), UmmunotifyAbi.EVENT_FLAG_HINT);
         assertEquals(c.get("SKIP_SAME_PAGES"), UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES);
+        assertEquals(c.get("REPORT_AT_END"), UmmunotifyAbi.FEATURE_REPORT_AT_END);
     }
 
     /** Runs a command; returns its output, or null when it cannot be started or fails. */

@@ -50,6 +50,15 @@ class NativeUmmunotifyDeviceTest {
     }
 
     @Test
+    void reportAtEndIsAlwaysAskedForAndAnOlderModuleMayAnswerWithoutIt() {
+        int both = UmmunotifyAbi.FEATURE_REPORT_AT_END | UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES;
+        assertEquals(both, NativeUmmunotifyDevice.requestedFeatures(true));
+        assertEquals(UmmunotifyAbi.FEATURE_REPORT_AT_END,
+                NativeUmmunotifyDevice.requestedFeatures(false));
+        assertEquals(0, NativeUmmunotifyDevice.checkAgreed("/dev/ummunotify", both, 0));
+    }
+
+    @Test
     void counterPageReadsWhatWasPublished() {
         Memory page = new Memory(64);
         page.clear();

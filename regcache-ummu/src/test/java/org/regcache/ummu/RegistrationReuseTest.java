@@ -1,7 +1,9 @@
 package org.regcache.ummu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
@@ -9,7 +11,11 @@ import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
 import java.util.EnumSet;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.regcache.api.Access;
 import org.regcache.api.InvalidationSink;
 import org.regcache.api.Registration;
@@ -18,11 +24,14 @@ import org.regcache.api.RegistrationHandle;
 
 /**
  * The kernel registration of an ended watch, kept ("parked") and adopted by a later watch of
- * the same range: no system call, no invalidation lost, a bounded number kept.
+ * the same range: no system call, no invalidation lost (also one in progress at the adoption,
+ * thanks to REPORT_AT_END), a bounded number kept, none without REPORT_AT_END; and the
+ * recipient of a new registration, named before REGISTER returns.
  */
 class RegistrationReuseTest {
     static final long PAGE = 4096;
     static final long A = 0x7f5600000000L;
+    static final Set<Access> NONE = EnumSet.noneOf(Access.class);
 
     final FakeUmmunotifyDevice device = new FakeUmmunotifyDevice();
     final InvalidationSink sink = mock(InvalidationSink.class);
@@ -151,6 +160,76 @@ class RegistrationReuseTest {
     }
 
     @Test
+    void aDeviceWithoutReportAtEndKeepsNoRegistration() throws Exception {
+        FakeUmmunotifyDevice olderModule = new FakeUmmunotifyDevice(false, false);
+        UmmunotifyInvalidationSource source = new UmmunotifyInvalidationSource(olderModule,
+                false, UmmunotifyInvalidationSource.KEPT_REGISTRATIONS);
+        source.start(sink);
+        source.watch(1, A, PAGE);
+        source.unwatch(1);
+        assertEquals(0, olderModule.registrations(), "unregistered, not kept");
+        source.watch(2, A, PAGE);
+        assertEquals(2, olderModule.registerCalls.get(), "registered again");
+        assertEquals(0, source.reusedRegistrations());
+        assertFalse(source.reportsInvalidationsAtEnd());
+    }
+
+    @Test
+    void anEventReadWhileItsInvalidationIsInProgressIsReportedToTheAdopterAtItsEnd()
+            throws Exception {
+        UmmunotifyInvalidationSource source = source(4);
+        source.watch(1, A, PAGE);
+        FakeUmmunotifyDevice.Invalidation madvise = device.start(A, A + PAGE);
+        source.drain(); // the event is read, the pages not yet replaced
+        verify(sink).invalidated(1);
+        source.unwatch(1);
+        source.watch(2, A, PAGE); // adopts: no REGISTER, no in-progress check
+        assertEquals(1, source.reusedRegistrations());
+        assertFalse(source.hasPendingInvalidations());
+
+        device.end(madvise); // the pages changed: reported again
+        assertTrue(source.hasPendingInvalidations(), "the counter moved at the end");
+        source.drain();
+        verify(sink).invalidated(2);
+        assertEquals(1, device.reportedAtEnd());
+    }
+
+    @ParameterizedTest(name = "kept registrations {0}")
+    @ValueSource(ints = {4, 0})
+    void anEventReadByAnotherDrainBeforeRegisterReturnsReachesTheWatch(int kept)
+            throws Exception {
+        UmmunotifyInvalidationSource source = source(kept);
+        FakeUmmunotifyDevice.Invalidation madvise = device.start(A, A + PAGE);
+        device.onStep((step, start, end) -> {
+            if (step == FakeUmmunotifyDevice.Step.REGISTERED) {
+                source.drain(); // another thread's drain, while REGISTER has not returned
+            }
+        });
+        source.watch(1, A, PAGE); // REGISTER's in-progress check queues the event
+        verify(sink).invalidated(1);
+        device.end(madvise);
+    }
+
+    @ParameterizedTest(name = "kept registrations {0}")
+    @ValueSource(ints = {4, 0})
+    void aWatchEndedBeforeItsRegisterTookEffectIsEndedOnceRegisterReturns(int kept)
+            throws Exception {
+        UmmunotifyInvalidationSource source = source(kept);
+        device.onStep((step, start, end) -> {
+            if (step == FakeUmmunotifyDevice.Step.REGISTERING) {
+                source.unwatch(1); // invalidatedAll() or close() on another thread
+            }
+        });
+        source.watch(1, A, PAGE);
+        device.onStep((step, start, end) -> { });
+        assertEquals(kept > 0 ? 1 : 0, device.registrations(), "kept, or unregistered");
+        assertEquals(kept > 0 ? 1 : 0, source.keptRegistrations());
+        device.invalidate(A, A + PAGE);
+        source.drain();
+        verify(sink, never()).invalidated(anyLong());
+    }
+
+    @Test
     void aBufferMappedAgainAtItsAddressMissesOnceAndReusesItsWatch() throws Exception {
         CountingRegistrar registrar = new CountingRegistrar();
         UmmunotifyInvalidationSource[] source = new UmmunotifyInvalidationSource[1];
@@ -172,6 +251,41 @@ class RegistrationReuseTest {
             assertEquals(1, device.registerCalls.get());
             assertEquals(4, source[0].reusedRegistrations());
             assertEquals(4, cache.stats().invalidationsReceived());
+        }
+    }
+
+    /**
+     * Like the test above with an acquire in the middle of each remap (the notifier started,
+     * the pages not yet replaced; it drains, misses and pins the old pages), then a correctly
+     * ordered acquire after the remap: it must not hit the registration of the old pages.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(DeviceMode.class)
+    void aBufferRemappedWhileItIsAcquiredIsNeverHandedOutStale(DeviceMode mode)
+            throws Exception {
+        FakeUmmunotifyDevice fake = mode.device();
+        SimulatedMemory memory = new SimulatedMemory(A, 4);
+        CountingRegistrar registrar = new CountingRegistrar();
+        registrar.tag = range -> memory.snapshot(range[0], range[1]);
+        UmmunotifyInvalidationSource source = mode.source(fake, false);
+        try (RegistrationCache cache = RegistrationCache.builder().registrar(registrar)
+                .invalidationSource(() -> source).maxPinnedBytes(1L << 30).build()) {
+            for (int round = 0; round < 5; round++) {
+                long[] settled = memory.settled(A, 4 * PAGE);
+                try (RegistrationHandle h = cache.acquire(A, 4 * PAGE, NONE)) {
+                    CountingRegistrar.TestRegistration r =
+                            (CountingRegistrar.TestRegistration) h.registration();
+                    assertTrue(SimulatedMemory.notOlder(A, (long[]) r.tag, A, 4 * PAGE,
+                            settled), "round " + round + ": stale " + r);
+                }
+                SimulatedMemory.Change remap = memory.begin(fake, A, 4 * PAGE);
+                cache.acquire(A, 4 * PAGE, NONE).close(); // drains, misses, pins the old pages
+                remap.replacePages();
+                remap.end();
+            }
+            assertEquals(mode.adopts() ? 1 : registrar.registers.get(),
+                    fake.registerCalls.get(),
+                    "kernel registrations: one adopted throughout, or one per miss");
         }
     }
 }

@@ -68,6 +68,7 @@ class UmmunotifyInvalidationSourceTest {
             }
             verify(mockDevice, times(1)).register(0x10000, 0x11000, 1);
             verify(mockDevice, times(100)).counterAcquire();
+            verify(mockDevice).reportsAtEnd(); // at construction: a field, no system call
             verifyNoMoreInteractions(mockDevice); // no read(), no poll(), no ioctl
             assertEquals(99, cache.stats().hits());
         }
@@ -169,6 +170,7 @@ class UmmunotifyInvalidationSourceTest {
     @Test
     void counterMovingDuringTheDrainIsLeftForTheNextAcquire() throws Exception {
         UmmunotifyDevice mockDevice = mock(UmmunotifyDevice.class);
+        when(mockDevice.reportsAtEnd()).thenReturn(true); // else no registration is kept
         // acquire 1: counter 0 (miss, registration 1); acquire 2: counter 1, drain sees 1
         // then 2 while reading, LAST says 1; acquire 3: counter 2 != 1, drains again. The
         // misses of acquires 2 and 3 watch the same range again: registration 1 serves them.

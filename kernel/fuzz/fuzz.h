@@ -19,6 +19,9 @@
  *   memory that a registration covers moves the counter before it returns,
  *   and the registration is delivered before the next LAST unless it is
  *   unregistered first; a read() never answers EAGAIN while that is owed;
+ * - with UMMUNOTIFY_FEATURE_REPORT_AT_END, an INVAL read while the racer's
+ *   zap of its range was in progress is delivered again once the zap is
+ *   over (inprogress.c);
  * - every call fails exactly as Documentation/ummunotify.rst says.
  */
 #ifndef UMN_FUZZ_H
@@ -41,11 +44,13 @@
 #define MAX_WORKERS	16
 #define ARENA_PAGES	64	/* modelled memory per process */
 #define SCRATCH_PAGES	32	/* the racer thread's memory, next to the arena */
+#define ZAP_PAGES	1024	/* the racer's announced zaps, after it (inprogress.c) */
 #define READ_BUF_PAGES	16
 #define EVENT_SIZE	((long)sizeof(struct ummunotify_event))
 /* TASK_SIZE of x86_64 with 4-level page tables: the driver's limit. */
 #define USER_TOP	0x7ffffffff000ULL
 #define WHAT_LEN	160
+#define KNOWN_FEATURES	(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES | UMMUNOTIFY_FEATURE_REPORT_AT_END)
 
 enum used_state { UNUSED, MAYBE_USED, USED };
 
@@ -56,6 +61,7 @@ struct reg {
 	uint64_t end;
 	bool must_report;	/* our invalidation hit it; not delivered since */
 	unsigned int delivered;	/* INVALs since the last LAST */
+	uint64_t again_by;	/* inprogress.c: owed again once this zap sequence is seen */
 };
 
 struct counter_map {
@@ -80,6 +86,7 @@ struct ufd {
 	bool delivered_any;	/* an INVAL came since the last LAST */
 	enum used_state used;
 	uint32_t features;	/* agreed by EXCHANGE_FEATURES (0 without it) */
+	uint64_t at_end_seen;	/* fdinfo's reported_at_end, highest seen */
 	bool async;		/* O_ASYNC with us as owner */
 	bool nonblock;
 };
@@ -182,7 +189,8 @@ unsigned int pending_reports(struct ufd *u);
 void fd_forget(struct ufd *u);
 void check_fdinfo(struct ufd *u);
 bool read_fdinfo(int fd, uint64_t *regs, uint64_t *queued, uint64_t *counter,
-		 uint64_t *features, uint64_t *reported, uint64_t *filtered);
+		 uint64_t *features, uint64_t *reported, uint64_t *filtered,
+		 uint64_t *reported_at_end);
 
 /* memory.c: arena, read buffer, hostile pointers */
 void memory_init(void);
@@ -193,6 +201,18 @@ void hits_begin(void);
 void hits_add(uintptr_t start, uintptr_t end);
 void hits_end(const char *how);
 bool access_ok_user(uintptr_t addr, size_t len);
+
+/* inprogress.c: reads during the racer's zaps (UMMUNOTIFY_FEATURE_REPORT_AT_END) */
+uint8_t *zap_region(void);
+bool zap_announced(void);
+bool zap_in_progress(void);
+bool zap_watched(struct ufd *u);
+struct ufd *zap_watcher(void);
+void zap_forget(void);
+void zap_read_begins(void);
+void zap_after_read(struct ufd *u, const void *buf, long bytes);
+void zap_check_owed(struct ufd *u, const char *how);
+void zap_report(void);
 
 /* op_*.c: the operations */
 void op_open(void);
@@ -209,6 +229,7 @@ void op_read_small(void);
 void op_read_hostile(void);
 void op_poll(void);
 void op_read_interrupted(void);
+void op_read_during_zap(void);
 void op_map_counter(void);
 void op_map_counter_hostile(void);
 void op_protect_counter(void);

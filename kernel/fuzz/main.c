@@ -133,6 +133,7 @@ static _Noreturn void worker_main(unsigned int worker)
 		racer_start();
 	run_process(worker_ops(worker));
 	racer_stop();
+	zap_report();
 	/* Half the time everything is left for exit() to clean up. */
 	if (rng_percent(&P.rng, 50)) {
 		set_what("close everything");

@@ -5,7 +5,8 @@
  * - the arena, ARENA_PAGES pages at a fixed address far from anything
  *   the C library maps, whose every page the model tracks (mapped or not,
  *   shared or private, protection, which VMA), followed by the racer
- *   thread's SCRATCH_PAGES, which the model does not track;
+ *   thread's SCRATCH_PAGES and its ZAP_PAGES (inprogress.c), which the
+ *   model does not track;
  * - the read buffer, a prefaulted shared anonymous mapping (fork neither
  *   write-protects nor copies it, so reading into it never invalidates),
  *   followed by a PROT_NONE guard page for reads that straddle it;
@@ -65,7 +66,7 @@ void memory_init(void)
 
 	P.page_size = sysconf(_SC_PAGESIZE);
 	P.arena = (uint8_t *)arena_base(P.worker);
-	len = (ARENA_PAGES + SCRATCH_PAGES) * P.page_size;
+	len = (ARENA_PAGES + SCRATCH_PAGES + ZAP_PAGES) * P.page_size;
 	/* Make sure nothing lives there; then leave it unmapped. */
 	p = mmap(P.arena, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (p != P.arena)

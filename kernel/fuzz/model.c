@@ -267,7 +267,8 @@ void fd_forget(struct ufd *u)
 
 /* Parses /proc/self/fdinfo/FD; false if a line is missing. */
 bool read_fdinfo(int fd, uint64_t *regs, uint64_t *queued, uint64_t *counter,
-		 uint64_t *features, uint64_t *reported, uint64_t *filtered)
+		 uint64_t *features, uint64_t *reported, uint64_t *filtered,
+		 uint64_t *reported_at_end)
 {
 	char path[64], line[256];
 	unsigned int found = 0;
@@ -291,28 +292,32 @@ bool read_fdinfo(int fd, uint64_t *regs, uint64_t *queued, uint64_t *counter,
 			*reported = value, found |= 16;
 		else if (sscanf(line, "invalidations_filtered: %llu", &value) == 1)
 			*filtered = value, found |= 32;
+		else if (sscanf(line, "reported_at_end: %llu", &value) == 1)
+			*reported_at_end = value, found |= 64;
 	}
 	fclose(f);
-	return found == 63;
+	return found == 127;
 }
 
 /*
  * /proc/self/fdinfo agrees with the model: the exact number of
  * registrations, at least as many queued events as are owed, a counter
  * between the values mapped before and after, the agreed features, no
- * invalidation filtered without UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES and no
- * more reported than the counter moved.
+ * invalidation filtered without UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES, none
+ * reported at its end without UMMUNOTIFY_FEATURE_REPORT_AT_END, a count of
+ * those that never goes back, and no more reported (at their start or
+ * end) than the counter moved.
  */
 void check_fdinfo(struct ufd *u)
 {
 	uint64_t regs = 0, queued = 0, counter = 0, features = 0, before;
-	uint64_t reported = 0, filtered = 0;
+	uint64_t reported = 0, filtered = 0, at_end = 0;
 	unsigned int owed = pending_reports(u);
 
 	before = observe(u);
 	if (!check(read_fdinfo(u->fd, &regs, &queued, &counter, &features, &reported,
-			       &filtered),
-		   "fd#%u: /proc/self/fdinfo/%d lacks registrations/queued/counter/features/invalidations_reported/invalidations_filtered",
+			       &filtered, &at_end),
+		   "fd#%u: /proc/self/fdinfo/%d lacks registrations/queued/counter/features/invalidations_reported/invalidations_filtered/reported_at_end",
 		   u->id, u->fd))
 		return;
 	if (u->foreign)
@@ -329,8 +334,17 @@ void check_fdinfo(struct ufd *u)
 	check(filtered == 0 || (u->features & UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES),
 	      "fd#%u: fdinfo shows %" PRIu64 " invalidations filtered without the feature",
 	      u->id, filtered);
-	check(reported <= counter, "fd#%u: fdinfo shows %" PRIu64 " invalidations reported, counter %" PRIu64,
-	      u->id, reported, counter);
+	check(at_end == 0 || (u->features & UMMUNOTIFY_FEATURE_REPORT_AT_END),
+	      "fd#%u: fdinfo: %llu reported at their end without the feature",
+	      u->id, (unsigned long long)at_end);
+	check(at_end >= u->at_end_seen, "fd#%u: fdinfo reported_at_end went back from %llu to %llu",
+	      u->id, (unsigned long long)u->at_end_seen, (unsigned long long)at_end);
+	if (at_end > u->at_end_seen)
+		u->at_end_seen = at_end;
+	check(reported + at_end <= counter,
+	      "fd#%u: fdinfo: %llu reported, %llu at their end, but counter %llu",
+	      u->id, (unsigned long long)reported, (unsigned long long)at_end,
+	      (unsigned long long)counter);
 	if (counter > u->seen)
 		u->seen = counter;
 	observe(u);

@@ -50,7 +50,7 @@ void op_open(void)
 	u->nonblock = nonblock;
 	u->used = UNUSED;
 	/* A fresh file is where EXCHANGE_FEATURES has something to say. */
-	if (rng_percent(&P.rng, 15))
+	if (rng_percent(&P.rng, 25))
 		exchange(u);
 }
 
@@ -102,9 +102,20 @@ static void exchange(struct ufd *u)
 	long ret;
 	int want;
 
-	value = (uint32_t)rng_next(&P.rng);
-	if (rng_percent(&P.rng, 40))
+	switch (rng_below(&P.rng, 5)) {
+	case 0:
 		value = UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES;
+		break;
+	case 1:
+		value = UMMUNOTIFY_FEATURE_REPORT_AT_END;
+		break;
+	case 2:
+		value = KNOWN_FEATURES;
+		break;
+	default:
+		value = (uint32_t)rng_next(&P.rng);
+		break;
+	}
 	asked = value;
 	if (rng_percent(&P.rng, 25))
 		arg = bad_pointer(sizeof(value), &readable, &writable, &kind);
@@ -131,9 +142,9 @@ static void exchange(struct ufd *u)
 		want = u->used == USED ? EINVAL : 0;
 	if (check_errno(ret, want, u->used == USED ? "EXCHANGE_FEATURES after use" :
 			"EXCHANGE_FEATURES first") && ret == 0)
-		if (check(value == (asked & UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES),
+		if (check(value == (asked & KNOWN_FEATURES),
 			  "EXCHANGE_FEATURES answered %#x to %#x, not %#x", value, asked,
-			  asked & UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES))
+			  asked & KNOWN_FEATURES))
 			u->features = value;
 	u->used = USED;
 }

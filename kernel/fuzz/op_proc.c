@@ -220,12 +220,12 @@ static int receive_file(int sock, pid_t pid, struct pass_note *note)
 static void check_orphan(int fd, const struct pass_note *note)
 {
 	uint64_t regs = 0, queued = 0, counter = 0, features = 0, cookie = 0;
-	uint64_t reported = 0, filtered = 0;
+	uint64_t reported = 0, filtered = 0, at_end = 0;
 	struct ummunotify_register_ioctl arg = { .start = 4096, .end = 8192 };
 	void *p;
 
 	if (!check(read_fdinfo(fd, &regs, &queued, &counter, &features, &reported,
-			       &filtered),
+			       &filtered, &at_end),
 		   "fdinfo of a passed file"))
 		return;
 	check(regs == note->nregs && queued == note->nregs,

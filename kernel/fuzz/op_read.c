@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -31,18 +32,24 @@ static long read_checked(struct ufd *u, void *buf, size_t count, size_t writable
 			 const char *how)
 {
 	uint64_t before = observe(u);
-	long ret = read(u->fd, buf, count);
-	int err = errno;
+	long ret;
+	int err;
 
+	zap_read_begins();
+	ret = read(u->fd, buf, count);
+	err = errno;
 	if (ret >= 0) {
 		check(ret > 0 && ret % EVENT_SIZE == 0 && (size_t)ret <= count,
 		      "fd#%u: %s: read(%zu) returned %ld", u->id, how, count, ret);
 		if (check((size_t)ret <= writable,
 			  "fd#%u: %s: read returned %ld bytes, only %zu of the buffer are writable",
-			  u->id, how, ret, writable))
+			  u->id, how, ret, writable)) {
 			consume_events(u, buf, ret - ret % EVENT_SIZE, before);
+			zap_after_read(u, buf, ret - ret % EVENT_SIZE);
+		}
 	} else if (err == EAGAIN) {
 		check_not_readable(u, before, how);
+		zap_check_owed(u, how);
 	}
 	mark_used(u, ret >= 0);
 	errno = err;
@@ -72,6 +79,7 @@ static int poll_readable(struct ufd *u)
 	bool readable = false;
 	int n, ep;
 
+	zap_read_begins();
 	switch (rng_below(&P.rng, 4)) {
 	case 0:
 		FD_ZERO(&rfds);
@@ -110,8 +118,10 @@ static int poll_readable(struct ufd *u)
 		readable = n == 1 && (p.revents & POLLIN);
 		break;
 	}
-	if (!readable)
+	if (!readable) {
 		check_not_readable(u, before, "poll/select/epoll said not readable");
+		zap_check_owed(u, "poll/select/epoll said not readable");
+	}
 	return readable;
 }
 
@@ -295,6 +305,43 @@ void op_poll(void)
 		return;
 	ret = read_checked(u, P.rbuf, read_buffer_size(), read_buffer_size(), "read after poll");
 	check(ret > 0, "fd#%u: poll said readable, read: %s", u->id, errname(errno));
+}
+
+/* Yields to the racer this often at most, waiting for an announced zap. */
+#define ZAP_WAIT_YIELDS		2000
+/* Only ends a wait for the zap's event that would never come. */
+#define ZAP_EVENT_WAIT_MS	1000
+
+/*
+ * A read of a file that agreed to UMMUNOTIFY_FEATURE_REPORT_AT_END and
+ * watches the zap region, while the racer zaps it: the file is drained,
+ * then, once the racer announced a zap, poll() waits for the event its
+ * invalidate_range_start queues and the read follows at once.  What it
+ * returns while the zap is in progress is owed again (inprogress.c).
+ */
+void op_read_during_zap(void)
+{
+	struct ufd *candidates[MAX_FDS], *u;
+	unsigned int i, n = 0;
+	struct pollfd p;
+
+	if (!opt.racer)
+		return;
+	for (i = 0; i < MAX_FDS; i++)
+		if (zap_watched(&P.fds[i]))
+			candidates[n++] = &P.fds[i];
+	u = n ? candidates[rng_below(&P.rng, n)] : zap_watcher();
+	if (!u)
+		return;
+	drain(u, false);
+	set_what("read fd#%u during a racer zap", u->id);
+	for (i = 0; i < ZAP_WAIT_YIELDS && !zap_in_progress(); i++)
+		sched_yield();
+	p.fd = u->fd;
+	p.events = POLLIN;
+	if (poll(&p, 1, ZAP_EVENT_WAIT_MS) != 1)
+		return;		/* EINTR (SIGIO), or no zap came */
+	read_checked(u, P.rbuf, read_buffer_size(), read_buffer_size(), "read during a zap");
 }
 
 /* A blocking read with nothing to read, interrupted by SIGALRM (no SA_RESTART). */

@@ -34,9 +34,10 @@ static void random_range(__u64 *start, __u64 *end)
 			*end = base + ARENA_PAGES * ps;
 		return;
 	case 14:
-		/* from the arena into the racer's scratch pages */
+		/* from the arena into the racer's scratch pages, or its zap region */
 		*start = base + rng_below(&P.rng, ARENA_PAGES * ps);
-		*end = base + (ARENA_PAGES + rng_between(&P.rng, 1, SCRATCH_PAGES)) * ps;
+		n = rng_between(&P.rng, 1, SCRATCH_PAGES + ZAP_PAGES);
+		*end = base + (ARENA_PAGES + n) * ps;
 		return;
 	case 15:
 		/* a single byte */

@@ -46,6 +46,7 @@ static const struct op ops[] = {
 	{ op_read_hostile, 40, false },
 	{ op_poll, 25, false },
 	{ op_read_interrupted, 2, false },
+	{ op_read_during_zap, 10, true },
 	{ op_map_counter, 25, false },
 	{ op_map_counter_hostile, 12, false },
 	{ op_protect_counter, 10, false },
@@ -153,6 +154,7 @@ void become_child(unsigned long serial)
 		P.fds[i].async = false;
 	}
 	memory_init_child();
+	zap_forget();
 }
 
 _Noreturn void child_exit(bool kill_self)
@@ -175,8 +177,10 @@ _Noreturn void child_exit(bool kill_self)
  * REGISTER, UNREGISTER, open and close.  It also opens, uses and closes a
  * file of its own in the same address space: registering a notifier
  * (mm_take_all_locks) while the main thread unmaps.  Nothing it does is
- * checked, only survived.  It only makes system calls and touches its own
- * pages, so forking with it running is safe.
+ * checked, only survived, but for its announced zaps of the zap region
+ * (inprogress.c): an INVAL the main thread reads while one is in progress
+ * is owed again (UMMUNOTIFY_FEATURE_REPORT_AT_END).  It only makes system
+ * calls and touches its own pages, so forking with it running is safe.
  */
 static void racer_file(struct rng *rng, int *fd, uint8_t *scratch)
 {
@@ -250,7 +254,9 @@ static void *racer(void *arg)
 					scratch[i * ps + rng_below(&rng, ps)]++;
 			break;
 		default:
-			madvise(scratch + first * ps, n * ps, MADV_DONTNEED);
+			/* Half of them on the zap region, announced (inprogress.c). */
+			if (!rng_percent(&rng, 50) || !zap_announced())
+				madvise(scratch + first * ps, n * ps, MADV_DONTNEED);
 			break;
 		}
 		sched_yield();

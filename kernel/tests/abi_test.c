@@ -2,8 +2,8 @@
 /*
  * The ioctl ABI of /dev/ummunotify: open modes, feature exchange, argument
  * checks of REGISTER/UNREGISTER with their error codes, unknown requests,
- * the fdinfo lines, and closing a file that still has registrations and
- * queued events.
+ * the fdinfo lines (reported_at_end among them), and closing a file that
+ * still has registrations and queued events.
  */
 #define _GNU_SOURCE
 #include <termios.h>
@@ -61,9 +61,9 @@ TEST_F(abi, exchange_features_first_call_answers_only_known_features)
 	struct umn_fdinfo info;
 
 	ASSERT_EQ(0, ioctl(self->fd, UMMUNOTIFY_EXCHANGE_FEATURES, &features));
-	EXPECT_EQ(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES, features);
+	EXPECT_EQ(UMN_KNOWN_FEATURES, features);
 	ASSERT_EQ(0, umn_read_fdinfo(self->fd, &info));
-	EXPECT_EQ(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES, info.features);
+	EXPECT_EQ(UMN_KNOWN_FEATURES, info.features);
 }
 
 TEST_F(abi, exchange_features_of_nothing_agrees_on_nothing)
@@ -130,7 +130,30 @@ TEST_F(abi, exchange_features_bad_pointer_is_efault_and_can_be_retried)
 	EXPECT_EQ(-1, ioctl(self->fd, UMMUNOTIFY_EXCHANGE_FEATURES, NULL));
 	EXPECT_EQ(EFAULT, errno);
 	ASSERT_EQ(0, ioctl(self->fd, UMMUNOTIFY_EXCHANGE_FEATURES, &features));
-	EXPECT_EQ(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES, features);
+	EXPECT_EQ(UMN_KNOWN_FEATURES, features);
+}
+
+TEST_F(abi, exchange_features_agrees_on_report_at_end_alone)
+{
+	__u32 features = UMMUNOTIFY_FEATURE_REPORT_AT_END;
+	struct umn_fdinfo info;
+
+	ASSERT_EQ(0, ioctl(self->fd, UMMUNOTIFY_EXCHANGE_FEATURES, &features));
+	EXPECT_EQ(UMMUNOTIFY_FEATURE_REPORT_AT_END, features);
+	ASSERT_EQ(0, umn_read_fdinfo(self->fd, &info));
+	EXPECT_EQ(UMMUNOTIFY_FEATURE_REPORT_AT_END, info.features);
+}
+
+TEST_F(abi, exchange_features_agrees_on_report_at_end_with_skip_same_pages)
+{
+	__u32 both = UMMUNOTIFY_FEATURE_REPORT_AT_END | UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES;
+	__u32 features = both | 1U << 31;
+	struct umn_fdinfo info;
+
+	ASSERT_EQ(0, ioctl(self->fd, UMMUNOTIFY_EXCHANGE_FEATURES, &features));
+	EXPECT_EQ(both, features);
+	ASSERT_EQ(0, umn_read_fdinfo(self->fd, &info));
+	EXPECT_EQ(both, info.features);
 }
 
 TEST_F(abi, register_rejects_empty_and_reversed_ranges)
@@ -256,6 +279,7 @@ TEST_F(abi, fdinfo_reports_registrations_queue_counter_and_features)
 	size_t pg = self->pg;
 	char *p = umn_map_pages(3);
 	struct umn_fdinfo info;
+	long long at_end = -1;
 
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, umn_read_fdinfo(self->fd, &info));
@@ -263,6 +287,8 @@ TEST_F(abi, fdinfo_reports_registrations_queue_counter_and_features)
 	EXPECT_EQ(0, info.queued);
 	EXPECT_EQ(0, info.counter);
 	EXPECT_EQ(0, info.features);
+	ASSERT_EQ(0, umn_fdinfo_value(self->fd, "reported_at_end", &at_end));
+	EXPECT_EQ(0, at_end);
 
 	ASSERT_EQ(0, umn_register_ptr(self->fd, p, pg, 1));
 	ASSERT_EQ(0, umn_register_ptr(self->fd, p + pg, pg, 2));
@@ -278,7 +304,20 @@ TEST_F(abi, fdinfo_reports_registrations_queue_counter_and_features)
 	EXPECT_EQ(3, info.registrations);
 	EXPECT_EQ(0, info.queued);
 	EXPECT_EQ(1, info.counter);
+	/* Without UMMUNOTIFY_FEATURE_REPORT_AT_END. */
+	ASSERT_EQ(0, umn_fdinfo_value(self->fd, "reported_at_end", &at_end));
+	EXPECT_EQ(0, at_end);
 	munmap(p + 2 * pg, pg);
+}
+
+TEST_F(abi, fdinfo_reported_at_end_starts_at_0_with_the_feature)
+{
+	__u32 features = UMMUNOTIFY_FEATURE_REPORT_AT_END;
+	long long at_end = -1;
+
+	ASSERT_EQ(0, ioctl(self->fd, UMMUNOTIFY_EXCHANGE_FEATURES, &features));
+	ASSERT_EQ(0, umn_fdinfo_value(self->fd, "reported_at_end", &at_end));
+	EXPECT_EQ(0, at_end);
 }
 
 TEST_F(abi, close_with_registrations_and_queued_events_is_clean)

@@ -129,6 +129,10 @@ static inline char *umn_map_pages(size_t npages)
 	return umn_map_isolated(npages, MAP_POPULATE);
 }
 
+/* Every feature this module implements. */
+#define UMN_KNOWN_FEATURES	(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES | \
+				 UMMUNOTIFY_FEATURE_REPORT_AT_END)
+
 struct umn_fdinfo {
 	long long registrations;
 	long long queued;
@@ -170,6 +174,31 @@ static inline int umn_read_fdinfo_of(pid_t pid, int fd, struct umn_fdinfo *info)
 static inline int umn_read_fdinfo(int fd, struct umn_fdinfo *info)
 {
 	return umn_read_fdinfo_of(0, fd, info);
+}
+
+/*
+ * Reads the decimal value of the line "@name:\t<n>" of our fdinfo.
+ * Returns 0, -errno if the file cannot be read, or -ENOENT if no line has
+ * that name.
+ */
+static inline int umn_fdinfo_value(int fd, const char *name, long long *value)
+{
+	char path[64], line[256];
+	size_t len = strlen(name);
+	int ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, name, len) && line[len] == ':' &&
+		    sscanf(line + len + 1, "%lld", value) == 1)
+			ret = 0;
+	}
+	fclose(f);
+	return ret;
 }
 
 /* Number of registrations in fdinfo, or -1 if fdinfo cannot be read. */

@@ -61,8 +61,8 @@ class ModuleMissingGuestIT {
             assertEquals(0, result.totals().corrupted(), () -> "corrupted: "
                     + result.corruptions());
             CacheStats stats = cache.stats();
-            assertEquals(transfers, stats.registrations());
-            assertEquals(stats.registrations(), stats.deregistrations());
+            assertEquals(transfers, stats.registerCalls());
+            assertEquals(stats.registerCalls(), stats.deregisterCalls());
         }
         assertEquals(List.of(), GuestEnvironment.userMemoryRegions());
     }

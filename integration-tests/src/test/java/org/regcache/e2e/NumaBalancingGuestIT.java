@@ -114,16 +114,16 @@ class NumaBalancingGuestIT {
                     + " registrations%n  pages migrated meanwhile (any process): %d, failed"
                     + " migrations: %d%n", rounds, BUFFERS, minutes,
                     vmstat("numa_pte_updates") - pteUpdatesBefore, with.invalidationsReceived(),
-                    skipped, skipped / minutes, hitRate(with), with.registrations(),
+                    skipped, skipped / minutes, hitRate(with), with.registerCalls(),
                     without.invalidationsReceived(), without.invalidationsReceived() / minutes,
-                    hitRate(without), without.registrations(),
+                    hitRate(without), without.registerCalls(),
                     vmstat("numa_pages_migrated") - migratedBefore,
                     vmstat("pgmigrate_fail") - migrationFailuresBefore);
             assertTrue(skipped >= 1, "the kernel filtered the scans out: " + skipped);
         }
         assertEquals(0, with.invalidationsReceived(), "memory that did not change: " + with);
-        assertEquals(BUFFERS, with.registrations(), "one registration per buffer: " + with);
-        assertTrue(without.registrations() > BUFFERS, "the scans cost re-registrations: "
+        assertEquals(BUFFERS, with.registerCalls(), "one registration per buffer: " + with);
+        assertTrue(without.registerCalls() > BUFFERS, "the scans cost re-registrations: "
                 + without);
         assertTrue(hitRate(without) < hitRate(with), "the hit rate of the cache without the"
                 + " filter decays: " + hitRate(without) + " vs " + hitRate(with));

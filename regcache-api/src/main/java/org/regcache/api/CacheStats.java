@@ -6,17 +6,22 @@ import java.util.Objects;
 
 /**
  * Immutable snapshot of a {@link RegistrationCache}'s counters, taken by {@link
- * RegistrationCache#stats()}. Counters are monotonic over the cache's life; gauges
- * ({@code pinned*}, {@code detachedInUse*}) describe the moment of the snapshot. Fields are read
- * one after the other without a global lock, so under concurrent use they may disagree slightly
- * with each other (for example {@code hits + misses} may lag the number of acquires by the
- * acquires in flight).
+ * RegistrationCache#stats()}. Counters ({@link #hits()}, {@link #misses()}, {@link
+ * #registerCalls()}, {@link #deregisterCalls()}, {@link #invalidationsReceived()}, {@link
+ * #evictions(EvictionCause)}) only grow over the cache's life; {@link #minus(CacheStats)} gives
+ * what happened between two snapshots. Gauges ({@code pinned*}, {@code detachedInUse*}) describe
+ * the moment of the snapshot. Fields are read one after the other without a global lock, so
+ * under concurrent use they may disagree slightly with each other (for example {@code hits +
+ * misses} may lag the number of acquires by the acquires in flight).
+ *
+ * <p>Snapshots come from {@link RegistrationCache#stats()}; {@link #builder()} makes others (for
+ * an implementation of {@link RegistrationCache}, or a test).
  */
 public final class CacheStats {
     private final long hits;
     private final long misses;
-    private final long registrations;
-    private final long deregistrations;
+    private final long registerCalls;
+    private final long deregisterCalls;
     private final long invalidationsReceived;
     private final EnumMap<EvictionCause, Long> evictions;
     private final long pinnedBytes;
@@ -26,56 +31,19 @@ public final class CacheStats {
     private final boolean skipsSamePageInvalidations;
 
     /**
-     * Creates a snapshot of a cache whose source reports every change (as {@link
-     * #CacheStats(long, long, long, long, long, Map, long, long, long, long, boolean)} with
-     * {@code false}). Normally only caches call this.
+     * A snapshot; a missing cause in {@code evictions} counts 0.
      *
-     * @param hits                  acquires satisfied by a cached registration
-     * @param misses                acquires that had to register
-     * @param registrations         successful registrations
-     * @param deregistrations       deregistrations, failed ones included
-     * @param invalidationsReceived invalidations delivered by the invalidation source
-     * @param evictions             count per cause; a missing cause counts 0
-     * @param pinnedBytes           bytes registered and not yet deregistered
-     * @param pinnedEntries         registrations not yet deregistered
-     * @param detachedInUseEntries  entries that left the cache while in use
-     * @param detachedInUseBytes    bytes of those entries
      * @throws IllegalArgumentException when a value is negative
      */
-    public CacheStats(long hits, long misses, long registrations, long deregistrations,
-            long invalidationsReceived, Map<EvictionCause, Long> evictions, long pinnedBytes,
-            long pinnedEntries, long detachedInUseEntries, long detachedInUseBytes) {
-        this(hits, misses, registrations, deregistrations, invalidationsReceived, evictions,
-                pinnedBytes, pinnedEntries, detachedInUseEntries, detachedInUseBytes, false);
-    }
-
-    /**
-     * Creates a snapshot, saying whether the cache's invalidation source leaves out changes that
-     * keep the pages ({@link InvalidationSource#skipsSamePageInvalidations()}). Normally only
-     * caches call this.
-     *
-     * @param hits                  acquires satisfied by a cached registration
-     * @param misses                acquires that had to register
-     * @param registrations         successful registrations
-     * @param deregistrations       deregistrations, failed ones included
-     * @param invalidationsReceived invalidations delivered by the invalidation source
-     * @param evictions             count per cause; a missing cause counts 0
-     * @param pinnedBytes           bytes registered and not yet deregistered
-     * @param pinnedEntries         registrations not yet deregistered
-     * @param detachedInUseEntries  entries that left the cache while in use
-     * @param detachedInUseBytes    bytes of those entries
-     * @param skipsSamePageInvalidations {@link #skipsSamePageInvalidations()}
-     * @throws IllegalArgumentException when a value is negative
-     */
-    public CacheStats(long hits, long misses, long registrations, long deregistrations,
+    CacheStats(long hits, long misses, long registerCalls, long deregisterCalls,
             long invalidationsReceived, Map<EvictionCause, Long> evictions, long pinnedBytes,
             long pinnedEntries, long detachedInUseEntries, long detachedInUseBytes,
             boolean skipsSamePageInvalidations) {
         this.skipsSamePageInvalidations = skipsSamePageInvalidations;
         this.hits = nonNegative("hits", hits);
         this.misses = nonNegative("misses", misses);
-        this.registrations = nonNegative("registrations", registrations);
-        this.deregistrations = nonNegative("deregistrations", deregistrations);
+        this.registerCalls = nonNegative("registerCalls", registerCalls);
+        this.deregisterCalls = nonNegative("deregisterCalls", deregisterCalls);
         this.invalidationsReceived = nonNegative("invalidationsReceived", invalidationsReceived);
         this.evictions = new EnumMap<>(EvictionCause.class);
         for (EvictionCause cause : EvictionCause.values()) {
@@ -93,6 +61,11 @@ public final class CacheStats {
             throw new IllegalArgumentException(name + " must be >= 0, was " + value);
         }
         return value;
+    }
+
+    /** {@return a builder of a snapshot whose every value is 0 (or false) until set} */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /** {@return the acquires satisfied by a cached registration} */
@@ -114,17 +87,22 @@ public final class CacheStats {
         return requests == 0 ? 1.0 : (double) hits / requests;
     }
 
-    /** {@return the successful calls to {@link Registrar#register}} */
-    public long registrations() {
-        return registrations;
+    /**
+     * {@return the successful calls to {@link Registrar#register}, over the cache's life} Not
+     * the registrations alive now: that is {@link #pinnedEntries()}, which is {@code
+     * registerCalls() - deregisterCalls()}. A call that failed threw, and counts only as a
+     * {@link #misses() miss}.
+     */
+    public long registerCalls() {
+        return registerCalls;
     }
 
     /**
-     * {@return the calls to {@link Registrar#deregister}, failed ones included} A failed one
-     * counts because the registration is gone either way.
+     * {@return the calls to {@link Registrar#deregister}, failed ones included, over the cache's
+     * life} A failed one counts because the registration is gone either way.
      */
-    public long deregistrations() {
-        return deregistrations;
+    public long deregisterCalls() {
+        return deregisterCalls;
     }
 
     /**
@@ -190,15 +168,49 @@ public final class CacheStats {
     }
 
     /**
-     * {@return this snapshot with {@link #skipsSamePageInvalidations()} set to {@code on}}
+     * What happened between an earlier snapshot of the same cache and this one: each counter
+     * is this snapshot's minus {@code earlier}'s, so that {@code
+     * after.minus(before).hitRate()} is the hit rate of that interval. The gauges ({@code
+     * pinned*}, {@code detachedInUse*}) and {@link #skipsSamePageInvalidations()} are this
+     * snapshot's: a level, not a count, has no difference to report.
      *
-     * @param on the setting
+     * @param earlier a snapshot of the same cache, taken before this one
+     * @return the counts of the interval
+     * @throws IllegalArgumentException when a counter of {@code earlier} is larger than this
+     *     snapshot's (the two are swapped, or of different caches); the message names it
      */
-    public CacheStats withSkipsSamePageInvalidations(boolean on) {
+    public CacheStats minus(CacheStats earlier) {
+        Objects.requireNonNull(earlier, "earlier");
+        EnumMap<EvictionCause, Long> byCause = new EnumMap<>(EvictionCause.class);
+        for (EvictionCause cause : EvictionCause.values()) {
+            byCause.put(cause, difference("evictions(" + cause + ")", evictions.get(cause),
+                    earlier.evictions.get(cause)));
+        }
+        return new CacheStats(difference("hits", hits, earlier.hits),
+                difference("misses", misses, earlier.misses),
+                difference("registerCalls", registerCalls, earlier.registerCalls),
+                difference("deregisterCalls", deregisterCalls, earlier.deregisterCalls),
+                difference("invalidationsReceived", invalidationsReceived,
+                        earlier.invalidationsReceived),
+                byCause, pinnedBytes, pinnedEntries, detachedInUseEntries, detachedInUseBytes,
+                skipsSamePageInvalidations);
+    }
+
+    private static long difference(String counter, long later, long earlier) {
+        if (earlier > later) {
+            throw new IllegalArgumentException("minus(earlier): earlier." + counter + "() is "
+                    + earlier + ", more than this snapshot's " + later + ": pass a snapshot of"
+                    + " the same cache taken before this one");
+        }
+        return later - earlier;
+    }
+
+    /** This snapshot with {@link #skipsSamePageInvalidations()} set to {@code on}. */
+    CacheStats withSkipsSamePageInvalidations(boolean on) {
         if (on == skipsSamePageInvalidations) {
             return this;
         }
-        return new CacheStats(hits, misses, registrations, deregistrations,
+        return new CacheStats(hits, misses, registerCalls, deregisterCalls,
                 invalidationsReceived, evictions, pinnedBytes, pinnedEntries,
                 detachedInUseEntries, detachedInUseBytes, on);
     }
@@ -212,8 +224,8 @@ public final class CacheStats {
             return false;
         }
         CacheStats s = (CacheStats) o;
-        return hits == s.hits && misses == s.misses && registrations == s.registrations
-                && deregistrations == s.deregistrations
+        return hits == s.hits && misses == s.misses && registerCalls == s.registerCalls
+                && deregisterCalls == s.deregisterCalls
                 && invalidationsReceived == s.invalidationsReceived
                 && evictions.equals(s.evictions) && pinnedBytes == s.pinnedBytes
                 && pinnedEntries == s.pinnedEntries
@@ -224,19 +236,174 @@ public final class CacheStats {
 
     @Override
     public int hashCode() {
-        return Objects.hash(hits, misses, registrations, deregistrations, invalidationsReceived,
+        return Objects.hash(hits, misses, registerCalls, deregisterCalls, invalidationsReceived,
                 evictions, pinnedBytes, pinnedEntries, detachedInUseEntries, detachedInUseBytes,
                 skipsSamePageInvalidations);
     }
 
     @Override
     public String toString() {
-        return "CacheStats{hits=" + hits + ", misses=" + misses + ", registrations="
-                + registrations + ", deregistrations=" + deregistrations
+        return "CacheStats{hits=" + hits + ", misses=" + misses + ", registerCalls="
+                + registerCalls + ", deregisterCalls=" + deregisterCalls
                 + ", invalidationsReceived=" + invalidationsReceived + ", evictions=" + evictions
                 + ", pinnedBytes=" + pinnedBytes + ", pinnedEntries=" + pinnedEntries
                 + ", detachedInUseEntries=" + detachedInUseEntries + ", detachedInUseBytes="
                 + detachedInUseBytes + ", skipsSamePageInvalidations="
                 + skipsSamePageInvalidations + "}";
+    }
+
+    /**
+     * Builds a {@link CacheStats}, for implementations of {@link RegistrationCache} and tests.
+     * Every value starts at 0 ({@code false}); each setter names its value as the getter of the
+     * same name does. Not thread-safe.
+     */
+    public static final class Builder {
+        private long hits;
+        private long misses;
+        private long registerCalls;
+        private long deregisterCalls;
+        private long invalidationsReceived;
+        private final EnumMap<EvictionCause, Long> evictions = new EnumMap<>(EvictionCause.class);
+        private long pinnedBytes;
+        private long pinnedEntries;
+        private long detachedInUseEntries;
+        private long detachedInUseBytes;
+        private boolean skipsSamePageInvalidations;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets {@link CacheStats#hits()}.
+         *
+         * @param n the count
+         * @return this builder
+         */
+        public Builder hits(long n) {
+            hits = n;
+            return this;
+        }
+
+        /**
+         * Sets {@link CacheStats#misses()}.
+         *
+         * @param n the count
+         * @return this builder
+         */
+        public Builder misses(long n) {
+            misses = n;
+            return this;
+        }
+
+        /**
+         * Sets {@link CacheStats#registerCalls()}.
+         *
+         * @param n the count
+         * @return this builder
+         */
+        public Builder registerCalls(long n) {
+            registerCalls = n;
+            return this;
+        }
+
+        /**
+         * Sets {@link CacheStats#deregisterCalls()}.
+         *
+         * @param n the count
+         * @return this builder
+         */
+        public Builder deregisterCalls(long n) {
+            deregisterCalls = n;
+            return this;
+        }
+
+        /**
+         * Sets {@link CacheStats#invalidationsReceived()}.
+         *
+         * @param n the count
+         * @return this builder
+         */
+        public Builder invalidationsReceived(long n) {
+            invalidationsReceived = n;
+            return this;
+        }
+
+        /**
+         * Sets {@link CacheStats#evictions(EvictionCause)} of one cause.
+         *
+         * @param cause the cause
+         * @param n     the count
+         * @return this builder
+         */
+        public Builder evictions(EvictionCause cause, long n) {
+            evictions.put(Objects.requireNonNull(cause, "cause"), n);
+            return this;
+        }
+
+        /**
+         * Sets {@link CacheStats#pinnedBytes()}.
+         *
+         * @param n the gauge
+         * @return this builder
+         */
+        public Builder pinnedBytes(long n) {
+            pinnedBytes = n;
+            return this;
+        }
+
+        /**
+         * Sets {@link CacheStats#pinnedEntries()}.
+         *
+         * @param n the gauge
+         * @return this builder
+         */
+        public Builder pinnedEntries(long n) {
+            pinnedEntries = n;
+            return this;
+        }
+
+        /**
+         * Sets {@link CacheStats#detachedInUseEntries()}.
+         *
+         * @param n the gauge
+         * @return this builder
+         */
+        public Builder detachedInUseEntries(long n) {
+            detachedInUseEntries = n;
+            return this;
+        }
+
+        /**
+         * Sets {@link CacheStats#detachedInUseBytes()}.
+         *
+         * @param n the gauge
+         * @return this builder
+         */
+        public Builder detachedInUseBytes(long n) {
+            detachedInUseBytes = n;
+            return this;
+        }
+
+        /**
+         * Sets {@link CacheStats#skipsSamePageInvalidations()}.
+         *
+         * @param on the setting
+         * @return this builder
+         */
+        public Builder skipsSamePageInvalidations(boolean on) {
+            skipsSamePageInvalidations = on;
+            return this;
+        }
+
+        /**
+         * {@return the snapshot}
+         *
+         * @throws IllegalArgumentException when a value is negative; the message names it
+         */
+        public CacheStats build() {
+            return new CacheStats(hits, misses, registerCalls, deregisterCalls,
+                    invalidationsReceived, evictions, pinnedBytes, pinnedEntries,
+                    detachedInUseEntries, detachedInUseBytes, skipsSamePageInvalidations);
+        }
     }
 }

@@ -27,13 +27,13 @@ final class CacheStatsView implements RegistrationCacheMBean {
     }
 
     @Override
-    public long getRegistrations() {
-        return cache.stats().registrations();
+    public long getRegisterCalls() {
+        return cache.stats().registerCalls();
     }
 
     @Override
-    public long getDeregistrations() {
-        return cache.stats().deregistrations();
+    public long getDeregisterCalls() {
+        return cache.stats().deregisterCalls();
     }
 
     @Override

@@ -24,6 +24,11 @@ import java.util.Set;
  * it, the entry leaves the index at once: no acquire that starts afterwards returns it. If the
  * entry is idle it is deregistered; if it is in use it is <em>detached</em> and deregistered
  * when its last handle is released. {@link CacheStats#detachedInUseEntries()} counts those.
+ * Memory freed but still mapped (a small {@code free()}, a direct buffer's cleaner, {@code
+ * Arena.close()}) is not a change: its registration stays, correct, and serves the allocator's
+ * reuse of the same addresses. The package description of {@link org.regcache.api} says what
+ * invalidates and what does not, and what an application must not do: free memory under a live
+ * handle, which nothing detects.
  *
  * <p><b>Capacity.</b> The cache keeps at most {@code maxPinnedBytes} and {@code maxEntries}
  * (see {@link RegistrationCacheBuilder}) of cached registrations, evicting idle entries only.
@@ -92,9 +97,12 @@ public interface RegistrationCache extends AutoCloseable {
      * registration (containment, as for {@link #acquire(long, long, Set)}). The handle's {@link
      * RegistrationHandle#address()} is the native address of byte {@code offset}.
      *
-     * <p>The handle holds a reference to {@code buffer} until it is released, so the buffer's
-     * memory cannot be freed by the garbage collector while the NIC may use it. The address is
-     * read through JNI (JNA); no JVM flag is needed for it.
+     * <p>The handle holds a reference to {@code buffer} until it is released, so the garbage
+     * collector's cleaner cannot free the buffer's memory while the NIC may use it. An explicit
+     * free ({@code Unsafe.invokeCleaner}, {@code Arena.close()} of a segment's buffer view) is
+     * not stopped and raises nothing: the application must not free it before the release (see
+     * the package description of {@link org.regcache.api}). The address is read through JNI
+     * (JNA); no JVM flag is needed for it.
      *
      * @param buffer a direct buffer ({@link ByteBuffer#allocateDirect}, {@code
      *               FileChannel.map}) or a slice or view of one

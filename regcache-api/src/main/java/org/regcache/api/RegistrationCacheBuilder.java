@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Three modes:
  * <ul>
- * <li><b>cached</b> (the default): needs {@link #registrar}, {@link #invalidationSource} and
+ * <li><b>cached</b> (the default): needs {@link #registrar}, an invalidation source ({@link
+ *     #invalidationSource(Supplier)} or {@link #invalidationSource(InvalidationSource)}) and
  *     {@link #maxPinnedBytes}; {@link #maxEntries} defaults to {@value #DEFAULT_MAX_ENTRIES}.
  * <li><b>{@link #uncached()}</b>: registers on every acquire and deregisters on every release;
  *     needs only the registrar. For users who want no invalidation machinery.
@@ -40,6 +41,10 @@ public final class RegistrationCacheBuilder {
 
     private Registrar registrar;
     private Supplier<? extends InvalidationSource> invalidationSource;
+    /** The source given open, or null; see {@link #invalidationSource(InvalidationSource)}. */
+    private InvalidationSource openSource;
+    /** Whether a build() took {@link #openSource} (it belongs to that build's cache). */
+    private boolean openSourceTaken;
     private long maxPinnedBytes = -1;
     private long maxEntries = -1;
     private long pageSize = DEFAULT_PAGE_SIZE;
@@ -69,10 +74,45 @@ public final class RegistrationCacheBuilder {
      *
      * @param opener opens a new source each time it is called
      * @return this builder
+     * @see #invalidationSource(InvalidationSource)
      */
     public RegistrationCacheBuilder invalidationSource(
             Supplier<? extends InvalidationSource> opener) {
         this.invalidationSource = Objects.requireNonNull(opener, "invalidationSource");
+        this.openSource = null;
+        return this;
+    }
+
+    /**
+     * An invalidation source the application opened itself, for one cache. A program that opens
+     * its source first, before its RDMA device, reports a missing {@code /dev/ummunotify} before
+     * anything else:
+     *
+     * <pre>{@code
+     * try (UmmunotifyInvalidationSource ummunotify = UmmunotifyInvalidationSource.open();
+     *      DisniProtectionDomain domain = DisniProtectionDomain.openDevice("rxe0");
+     *      RegistrationCache cache = RegistrationCache.builder()
+     *              .registrar(domain.registrar())
+     *              .invalidationSource(ummunotify)
+     *              .maxPinnedBytes(1L << 30)
+     *              .build()) {
+     *     ...
+     * }
+     * }</pre>
+     *
+     * <p>The source belongs to the cache from {@link #build()} on: the cache starts it and
+     * closes it, and a {@code build()} that fails closes it too. Closing it again (as the
+     * try-with-resources above does) is harmless: {@link InvalidationSource#close()} is
+     * idempotent. Replaces an opener given to {@link #invalidationSource(Supplier)}.
+     *
+     * @param source an open source, not started, used by no other cache
+     * @return this builder
+     * @see #invalidationSource(Supplier)
+     */
+    public RegistrationCacheBuilder invalidationSource(InvalidationSource source) {
+        this.openSource = Objects.requireNonNull(source, "invalidationSource");
+        this.openSourceTaken = false;
+        this.invalidationSource = null;
         return this;
     }
 
@@ -189,10 +229,35 @@ public final class RegistrationCacheBuilder {
      * MBean (when a {@link #jmxName} was given) and returns the cache.
      *
      * @return a new cache, which the caller closes
-     * @throws IllegalStateException naming the missing or conflicting parameters, or when the
-     *     {@link #jmxName} is already registered (the cache and its source are closed then)
+     * @throws IllegalStateException naming the missing or conflicting parameters, when the
+     *     {@link #jmxName} is already registered (the cache and its source are closed then), or
+     *     when the source given to {@link #invalidationSource(InvalidationSource)} was taken by
+     *     an earlier {@code build()}
      */
     public RegistrationCache build() {
+        if (openSource == null) {
+            return buildAndRegister();
+        }
+        if (openSourceTaken) {
+            throw new IllegalStateException("the source given to"
+                    + " invalidationSource(InvalidationSource) was taken by an earlier build()"
+                    + " (its cache owns it; a failed build closed it): give each cache its own"
+                    + " source, or an opener such as UmmunotifyInvalidationSource::open");
+        }
+        openSourceTaken = true;
+        try {
+            return buildAndRegister();
+        } catch (RuntimeException | Error e) {
+            try {
+                openSource.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private RegistrationCache buildAndRegister() {
         RegistrationCache cache = buildCache();
         if (jmxName == null) {
             return cache;
@@ -226,7 +291,7 @@ public final class RegistrationCacheBuilder {
         }
         long entries = maxEntries < 0 ? DEFAULT_MAX_ENTRIES : maxEntries;
         if (unsafeWithoutInvalidation) {
-            if (invalidationSource != null) {
+            if (invalidationSource != null || openSource != null) {
                 throw new IllegalStateException("invalidationSource and"
                         + " unsafeWithoutInvalidationForDemonstration() exclude each other");
             }
@@ -235,13 +300,14 @@ public final class RegistrationCacheBuilder {
             return CachingRegistrationCache.start(registrar, new NoInvalidationSource(),
                     pageSize, maxPinnedBytes, entries);
         }
-        if (invalidationSource == null) {
+        if (invalidationSource == null && openSource == null) {
             throw new IllegalStateException("invalidationSource is required for a caching cache:"
                     + " use regcache-ummu's UmmunotifyInvalidationSource::open, or choose"
                     + " uncached()");
         }
-        InvalidationSource source = Objects.requireNonNull(invalidationSource.get(),
-                "invalidationSource supplier returned null");
+        InvalidationSource source = openSource != null ? openSource
+                : Objects.requireNonNull(invalidationSource.get(),
+                        "invalidationSource supplier returned null");
         try {
             return CachingRegistrationCache.start(registrar, source, pageSize, maxPinnedBytes,
                     entries);
@@ -260,7 +326,7 @@ public final class RegistrationCacheBuilder {
             throw new IllegalStateException(
                     "uncached() and unsafeWithoutInvalidationForDemonstration() exclude each other");
         }
-        if (invalidationSource != null) {
+        if (invalidationSource != null || openSource != null) {
             throw new IllegalStateException("invalidationSource has no use in uncached() mode");
         }
         if (maxPinnedBytes >= 0 || maxEntries >= 0) {

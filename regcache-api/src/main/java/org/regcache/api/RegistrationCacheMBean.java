@@ -26,11 +26,17 @@ public interface RegistrationCacheMBean {
     /** {@return {@link CacheStats#misses()}: acquires that had to register} */
     long getMisses();
 
-    /** {@return {@link CacheStats#registrations()}: successful registrations with the device} */
-    long getRegistrations();
+    /**
+     * {@return {@link CacheStats#registerCalls()}: successful calls to register memory with the
+     * device, over the cache's life (the live ones are {@link #getPinnedEntries()})}
+     */
+    long getRegisterCalls();
 
-    /** {@return {@link CacheStats#deregistrations()}: deregistrations, failed ones included} */
-    long getDeregistrations();
+    /**
+     * {@return {@link CacheStats#deregisterCalls()}: calls to deregister, failed ones included,
+     * over the cache's life}
+     */
+    long getDeregisterCalls();
 
     /**
      * {@return {@link CacheStats#invalidationsReceived()}: invalidations the invalidation source

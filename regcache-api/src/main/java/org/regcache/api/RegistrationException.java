@@ -15,6 +15,7 @@ public class RegistrationException extends Exception {
     /** errno of "no space left", returned when a per-file limit (ummunotify max_regions) is hit. */
     public static final int ENOSPC = 28;
 
+    /** The operating system error number, or 0 when unknown (see {@link #errno()}). */
     private final int errno;
 
     /**

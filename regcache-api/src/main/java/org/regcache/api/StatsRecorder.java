@@ -22,8 +22,8 @@ final class StatsRecorder {
     private final StampedLock hitMoves = new StampedLock();
     private final LongSupplier liveHits;
     private final LongAdder misses = new LongAdder();
-    private final LongAdder registrations = new LongAdder();
-    private final LongAdder deregistrations = new LongAdder();
+    private final LongAdder registerCalls = new LongAdder();
+    private final LongAdder deregisterCalls = new LongAdder();
     private final LongAdder invalidationsReceived = new LongAdder();
     private final LongAdder[] evictions = new LongAdder[EvictionCause.values().length];
     private final AtomicLong pinnedBytes = new AtomicLong();
@@ -68,13 +68,13 @@ final class StatsRecorder {
     }
 
     void registered(long bytes) {
-        registrations.increment();
+        registerCalls.increment();
         pinnedEntries.incrementAndGet();
         pinnedBytes.addAndGet(bytes);
     }
 
     void deregistered(long bytes) {
-        deregistrations.increment();
+        deregisterCalls.increment();
         pinnedEntries.decrementAndGet();
         pinnedBytes.addAndGet(-bytes);
     }
@@ -106,9 +106,9 @@ final class StatsRecorder {
         for (EvictionCause cause : EvictionCause.values()) {
             byCause.put(cause, evictions[cause.ordinal()].sum());
         }
-        return new CacheStats(hits(), misses.sum(), registrations.sum(),
-                deregistrations.sum(), invalidationsReceived.sum(), byCause, pinnedBytes.get(),
+        return new CacheStats(hits(), misses.sum(), registerCalls.sum(),
+                deregisterCalls.sum(), invalidationsReceived.sum(), byCause, pinnedBytes.get(),
                 pinnedEntries.get(), Math.max(0, detachedInUseEntries.get()),
-                Math.max(0, detachedInUseBytes.get()));
+                Math.max(0, detachedInUseBytes.get()), false);
     }
 }

@@ -70,8 +70,8 @@ class HandleTest extends CacheFixture {
             assertEquals(0, registrar.live.size());
             CacheStats s = cache.stats();
             assertEquals(2, s.misses());
-            assertEquals(2, s.registrations());
-            assertEquals(2, s.deregistrations());
+            assertEquals(2, s.registerCalls());
+            assertEquals(2, s.deregisterCalls());
             assertEquals(0, s.pinnedBytes());
         }
         assertNoViolations();

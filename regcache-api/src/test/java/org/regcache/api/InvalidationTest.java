@@ -38,7 +38,7 @@ class InvalidationTest extends CacheFixture {
             CacheStats s = cache.stats();
             assertEquals(1, s.invalidationsReceived());
             assertEquals(1, s.evictions(EvictionCause.INVALIDATION));
-            assertEquals(1, s.deregistrations());
+            assertEquals(1, s.deregisterCalls());
             assertEquals(1, source.drains.get());
         }
         assertNoViolations();

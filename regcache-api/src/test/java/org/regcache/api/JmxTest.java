@@ -40,8 +40,8 @@ class JmxTest extends CacheFixture {
             assertTrue(server.isRegistered(name));
             Set<String> attributes = Arrays.stream(server.getMBeanInfo(name).getAttributes())
                     .map(MBeanAttributeInfo::getName).collect(Collectors.toCollection(TreeSet::new));
-            assertEquals(new TreeSet<>(Set.of("HitRate", "Hits", "Misses", "Registrations",
-                    "Deregistrations", "InvalidationsReceived", "InvalidatedEntries",
+            assertEquals(new TreeSet<>(Set.of("HitRate", "Hits", "Misses", "RegisterCalls",
+                    "DeregisterCalls", "InvalidationsReceived", "InvalidatedEntries",
                     "CapacityEvictions", "ExplicitEvictions", "PinnedBytes", "PinnedEntries",
                     "DetachedInUseEntries", "DetachedInUseBytes", "SkipsSamePageInvalidations")),
                     attributes);
@@ -65,7 +65,7 @@ class JmxTest extends CacheFixture {
             assertEquals(0.75, (Double) server.getAttribute(name, "HitRate"), 1e-9);
             assertEquals(MIB, attribute("PinnedBytes"));
             assertEquals(1L, attribute("PinnedEntries"));
-            assertEquals(1L, attribute("Registrations"));
+            assertEquals(1L, attribute("RegisterCalls"));
 
             unmap(0x100000 + 8 * PAGE, PAGE);
             cache.acquire(0x900000, PAGE, NONE).close(); // drains the invalidation
@@ -75,7 +75,7 @@ class JmxTest extends CacheFixture {
             assertEquals(MIB, attribute("DetachedInUseBytes"));
             inUse.close();
             assertEquals(0L, attribute("DetachedInUseEntries"));
-            assertEquals(1L, attribute("Deregistrations"));
+            assertEquals(1L, attribute("DeregisterCalls"));
 
             cache.flushIdle();
             assertEquals(1L, attribute("ExplicitEvictions"));

@@ -1,13 +1,16 @@
 package org.regcache.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** The builder names the bad parameter and never leaks an opened source. */
@@ -30,8 +33,10 @@ class RegistrationCacheBuilderTest {
                 .startsWith("pageSize"));
         assertTrue(message(IllegalArgumentException.class, () -> b.pageSize(2048))
                 .startsWith("pageSize"));
-        assertEquals("invalidationSource",
-                message(NullPointerException.class, () -> b.invalidationSource(null)));
+        assertEquals("invalidationSource", message(NullPointerException.class,
+                () -> b.invalidationSource((Supplier<InvalidationSource>) null)));
+        assertEquals("invalidationSource", message(NullPointerException.class,
+                () -> b.invalidationSource((InvalidationSource) null)));
     }
 
     @Test
@@ -108,5 +113,62 @@ class RegistrationCacheBuilderTest {
                 assertTrue(!CacheFixture.fake(h).isCurrent(fake, 0x1000, 1));
             }
         }
+    }
+
+    @Test
+    void aSourceGivenOpenIsStartedAndClosedByTheCache() {
+        FakeInvalidationSource source = new FakeInvalidationSource();
+        RegistrationCache cache = RegistrationCache.builder().registrar(registrar)
+                .maxPinnedBytes(1 << 20).invalidationSource(source).build();
+        assertTrue(source.started, "started by build()");
+        assertFalse(source.closed);
+        cache.close();
+        assertTrue(source.closed, "closed with the cache");
+    }
+
+    @Test
+    void aSourceGivenOpenIsClosedByAFailedBuild() {
+        InvalidationSource source = mock(InvalidationSource.class);
+        assertTrue(message(IllegalStateException.class, () -> RegistrationCache.builder()
+                .registrar(registrar).invalidationSource(source).build())
+                .startsWith("maxPinnedBytes"));
+        verify(source).close();
+        verify(source, never()).start(any());
+    }
+
+    @Test
+    void aSourceGivenOpenServesOneCacheOnly() {
+        InvalidationSource source = mock(InvalidationSource.class);
+        RegistrationCacheBuilder builder = RegistrationCache.builder().registrar(registrar)
+                .maxPinnedBytes(1 << 20).invalidationSource(source);
+        try (RegistrationCache first = builder.build()) {
+            assertTrue(message(IllegalStateException.class, builder::build)
+                    .contains("taken by an earlier build()"));
+            verify(source).start(any());
+            verify(source, never()).close();
+        }
+        verify(source).close();
+    }
+
+    @Test
+    void theLastSourceSetterWins() {
+        InvalidationSource given = mock(InvalidationSource.class);
+        InvalidationSource opened = mock(InvalidationSource.class);
+        try (RegistrationCache cache = RegistrationCache.builder().registrar(registrar)
+                .maxPinnedBytes(1 << 20).invalidationSource(given)
+                .invalidationSource(() -> opened).build()) {
+            verify(opened).start(any());
+            verify(given, never()).start(any());
+        }
+        FakeInvalidationSource last = new FakeInvalidationSource();
+        Supplier<InvalidationSource> unused = () -> {
+            throw new AssertionError("replaced");
+        };
+        RegistrationCache cache = RegistrationCache.builder().registrar(registrar)
+                .maxPinnedBytes(1 << 20).invalidationSource(unused).invalidationSource(last)
+                .build();
+        assertTrue(last.started);
+        cache.close();
+        assertTrue(last.closed);
     }
 }

@@ -7,6 +7,7 @@ package org.regcache.ummu;
 public class UmmunotifyException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The errno of the failed system call, or 0 (see {@link #errno()}). */
     private final int errno;
 
     /**

@@ -60,7 +60,7 @@ class SamePageFilterTest {
             }
             CacheStats stats = cache.stats();
             assertTrue(stats.skipsSamePageInvalidations(), stats.toString());
-            assertEquals(1, stats.registrations());
+            assertEquals(1, stats.registerCalls());
             assertEquals(101, stats.hits());
             assertEquals(0, stats.invalidationsReceived());
         }
@@ -85,7 +85,7 @@ class SamePageFilterTest {
             churnProtections(cache, device, 100);
             CacheStats stats = cache.stats();
             assertFalse(stats.skipsSamePageInvalidations(), stats.toString());
-            assertEquals(101, stats.registrations());
+            assertEquals(101, stats.registerCalls());
             assertEquals(0, stats.hits());
             assertEquals(100, stats.invalidationsReceived());
         }
@@ -100,7 +100,7 @@ class SamePageFilterTest {
             try (RegistrationHandle h = cache.acquire(BASE, 16 * PAGE, NONE)) {
                 assertNotSame(first, h.registration());
             }
-            assertEquals(2, cache.stats().registrations());
+            assertEquals(2, cache.stats().registerCalls());
             assertEquals(1, cache.stats().invalidationsReceived());
         }
     }

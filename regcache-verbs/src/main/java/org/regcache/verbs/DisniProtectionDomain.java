@@ -102,8 +102,9 @@ public final class DisniProtectionDomain implements AutoCloseable {
      * @param device the RDMA device's name, as {@code rdma link} shows it
      * @return the open protection domain, which the caller closes
      * @throws IllegalArgumentException if {@code device} is not a device name
-     * @throws IOException if there is no such device, it has no IPv4 address, or opening
-     *     fails as in {@link #open(InetAddress)}
+     * @throws IOException if there is no such device (the message lists the devices present,
+     *     or says how to list them and how to add a SoftRoCE one), it has no IPv4 address, or
+     *     opening fails as in {@link #open(InetAddress)}
      */
     public static DisniProtectionDomain openDevice(String device) throws IOException {
         Objects.requireNonNull(device, "device");

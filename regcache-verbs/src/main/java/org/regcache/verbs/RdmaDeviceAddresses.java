@@ -58,8 +58,7 @@ final class RdmaDeviceAddresses {
         }
         Path deviceDir = infinibandClass.resolve(device);
         if (!Files.isDirectory(deviceDir)) {
-            throw new IOException("no RDMA device '" + device + "' (present: "
-                    + String.join(", ", devices()) + ")");
+            throw new IOException(noSuchDevice(device, devices()));
         }
         String netdev = netdevOf(deviceDir).orElseThrow(() -> new IOException("RDMA device '"
                 + device + "' has no network interface in " + deviceDir.resolve("ports")
@@ -77,6 +76,26 @@ final class RdmaDeviceAddresses {
                 .orElseThrow(() -> new IOException("RDMA device '" + device
                         + "' uses network interface '" + netdev + "', which has no IPv4 "
                         + "address; DiSNI reaches devices through IPv4 only"));
+    }
+
+    /**
+     * The message for a device that does not exist: the devices present and how to list them,
+     * and how to add a SoftRoCE device of that name, which needs only an Ethernet interface
+     * (and is the usual fix on a machine without any RDMA device).
+     */
+    private String noSuchDevice(String device, List<String> present) {
+        String softRoce = "`modprobe rdma_rxe` (the SoftRoCE kernel module) and `rdma link add "
+                + device + " type rxe netdev <interface>` (as root; the interface needs an IPv4"
+                + " address, `ip -br -4 addr` lists them)";
+        if (present.isEmpty()) {
+            return "no RDMA device '" + device + "': this machine has none (nothing in "
+                    + infinibandClass + "; `ibv_devices` or `rdma link show` list them). An RDMA"
+                    + " NIC's driver creates its device; without one, SoftRoCE makes one on an"
+                    + " Ethernet interface: " + softRoce;
+        }
+        return "no RDMA device '" + device + "' (present: " + String.join(", ", present)
+                + "; `rdma link show` lists them with their network interfaces). To add a"
+                + " SoftRoCE device of that name: " + softRoce;
     }
 
     /** Names of the RDMA devices present, sorted. */

@@ -68,17 +68,35 @@ class RdmaDeviceAddressesTest {
 
         IOException e = assertThrows(IOException.class, () -> addresses.ipv4Of("mlx5_0"));
 
-        assertEquals("no RDMA device 'mlx5_0' (present: rxe0, rxe1)", e.getMessage());
+        assertTrue(e.getMessage().startsWith("no RDMA device 'mlx5_0' (present: rxe0, rxe1;"
+                + " `rdma link show` lists them"), e.getMessage());
+        assertTrue(e.getMessage().contains("`rdma link add mlx5_0 type rxe netdev <interface>`"),
+                e.getMessage());
     }
 
+    /** The first error a machine without RDMA shows: how to list devices and how to add one. */
     @Test
-    void noDevicesAtAll() throws IOException {
-        RdmaDeviceAddresses none = new RdmaDeviceAddresses(sysfs.resolve("absent"),
-                name -> List.of());
+    void noDevicesAtAllSaysHowToListDevicesAndAddASoftRoceOne() throws IOException {
+        Path absent = sysfs.resolve("absent");
+        RdmaDeviceAddresses none = new RdmaDeviceAddresses(absent, name -> List.of());
 
         IOException e = assertThrows(IOException.class, () -> none.ipv4Of("rxe0"));
 
-        assertEquals("no RDMA device 'rxe0' (present: )", e.getMessage());
+        assertEquals("no RDMA device 'rxe0': this machine has none (nothing in " + absent
+                + "; `ibv_devices` or `rdma link show` list them). An RDMA NIC's driver creates"
+                + " its device; without one, SoftRoCE makes one on an Ethernet interface:"
+                + " `modprobe rdma_rxe` (the SoftRoCE kernel module) and `rdma link add rxe0"
+                + " type rxe netdev <interface>` (as root; the interface needs an IPv4 address,"
+                + " `ip -br -4 addr` lists them)", e.getMessage());
+    }
+
+    @Test
+    void anEmptyDeviceClassIsNoDeviceAtAll() throws IOException {
+        IOException e = assertThrows(IOException.class, () -> addresses.ipv4Of("rxe0"));
+
+        assertTrue(e.getMessage().startsWith("no RDMA device 'rxe0': this machine has none"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("`modprobe rdma_rxe`"), e.getMessage());
     }
 
     @Test

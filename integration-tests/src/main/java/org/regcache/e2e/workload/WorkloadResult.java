@@ -60,7 +60,7 @@ public record WorkloadResult(String label, long elapsedNanos, TransferTotals tot
      * acquire per transfer, minus the registrations made.
      */
     public long registrationsAvoided() {
-        return Math.max(0, totals.transfers() - stats.registrations());
+        return Math.max(0, totals.transfers() - stats.registerCalls());
     }
 
     /** Checked bytes per second. */

@@ -16,8 +16,8 @@ class ResultTableTest {
             long misses, long invalidations, long corrupted) {
         return new WorkloadResult(label, 1_000_000_000L,
                 new TransferTotals(transfers, bytes, corrupted, 0, 0, Map.of(), 0),
-                new CacheStats(hits, misses, misses, misses, invalidations, Map.of(), 0, 0, 0,
-                        0),
+                CacheStats.builder().hits(hits).misses(misses).registerCalls(misses)
+                        .deregisterCalls(misses).invalidationsReceived(invalidations).build(),
                 List.of(), null);
     }
 

@@ -11,9 +11,9 @@ import org.regcache.api.CacheStats;
 import org.regcache.e2e.memory.ChurnKind;
 
 class WorkloadResultTest {
-    static CacheStats stats(long hits, long misses, long registrations, long invalidations) {
-        return new CacheStats(hits, misses, registrations, 0, invalidations, Map.of(), 0, 0, 0,
-                0);
+    static CacheStats stats(long hits, long misses, long registerCalls, long invalidations) {
+        return CacheStats.builder().hits(hits).misses(misses).registerCalls(registerCalls)
+                .invalidationsReceived(invalidations).build();
     }
 
     static TransferTotals totals(long transfers, long bytes, long corrupted) {

@@ -51,6 +51,7 @@
 #define USER_TOP	0x7ffffffff000ULL
 #define WHAT_LEN	160
 #define KNOWN_FEATURES	(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES | UMMUNOTIFY_FEATURE_REPORT_AT_END)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 enum used_state { UNUSED, MAYBE_USED, USED };
 
@@ -64,8 +65,12 @@ struct reg {
 	uint64_t again_by;	/* inprogress.c: owed again once this zap sequence is seen */
 };
 
+/*
+ * A mapping of a file's counter page.  The kernel stores the counter at any
+ * time (WRITE_ONCE(), one 64-bit store); read it with counter_load().
+ */
 struct counter_map {
-	const volatile uint64_t *addr;
+	const uint64_t *addr;
 	bool readable;		/* false while PROT_NONE or after MADV_DONTNEED */
 	bool zapped;		/* MADV_DONTNEED: never read again */
 };
@@ -93,7 +98,7 @@ struct ufd {
 
 /* A counter mapping whose file was closed: it keeps the file alive. */
 struct zombie {
-	const volatile uint64_t *addr;
+	const uint64_t *addr;	/* read with counter_load() */
 	bool readable;
 	bool zapped;
 	uint64_t seen;
@@ -105,6 +110,19 @@ struct arena_page {
 	bool shared;
 	int prot;
 	uint32_t vma;		/* pages with equal vma and contiguous: one VMA */
+};
+
+/* One operation (op_*.c) and how often a process picks it. */
+struct op {
+	void (*fn)(void);
+	unsigned int weight;
+	bool worker_only;	/* never in a forked child */
+};
+
+/* The operations a process picks from (ops.c). */
+struct op_table {
+	const struct op *ops;
+	unsigned int count;
 };
 
 struct proc {
@@ -131,10 +149,40 @@ struct proc {
 	unsigned long checks;
 	unsigned long failures;
 	unsigned long ops_flushed, checks_flushed, failures_flushed;
+	const struct op_table *ops;	/* what run_process() picks from */
 };
 
 extern struct proc P;
-extern volatile unsigned long sigio_count;
+
+/*
+ * The counter of a mapped counter page, now: a relaxed atomic load, user
+ * space's READ_ONCE().  The kernel changes the counter behind the
+ * compiler's back, so every call must load it afresh, in one piece; nothing
+ * else is published through it (the events come by read(), under the
+ * file's lock), so no ordering against other accesses is needed.  The
+ * system calls the oracle compares it around are compiler barriers.
+ */
+static inline uint64_t counter_load(const uint64_t *addr)
+{
+	return __atomic_load_n(addr, __ATOMIC_RELAXED);
+}
+
+/*
+ * SIGIOs this process received.  proc.c's handler adds one; it runs on the
+ * thread that reads the count (the racer blocks every signal), interrupting
+ * it anywhere.  So every access is atomic and the object lock-free, which
+ * C11 allows in a signal handler (async-signal-safe); relaxed, as the count
+ * is all it carries and handler and reader share one thread.  Read it with
+ * sigio_total().
+ */
+extern unsigned int sigio_count;
+_Static_assert(__atomic_always_lock_free(sizeof(unsigned int), 0),
+	       "sigio_count is touched by a signal handler: it must be lock-free");
+
+static inline unsigned int sigio_total(void)
+{
+	return __atomic_load_n(&sigio_count, __ATOMIC_RELAXED);
+}
 
 /* Options, the same in every process. */
 struct options {
@@ -146,6 +194,7 @@ struct options {
 	unsigned int hang_seconds;
 	bool verbose;
 };
+
 extern struct options opt;
 
 /* report.c: checks, failures, the counters shared by all processes */
@@ -250,11 +299,15 @@ void op_fork(void);
 void op_pass_fd(void);
 void op_reap(void);
 void drain_all(void);
-void reap_children(bool wait);
 void check_arena_model(void);
+
+/* ops.c: the operation table, for P.ops */
+extern const struct op_table fuzz_ops;
 
 /* proc.c: one process's life */
 void run_process(unsigned long nops);
+void reap_children(bool wait);
+void check_child_status(pid_t pid, int status);
 void become_child(unsigned long serial);
 void racer_start(void);
 void racer_stop(void);

@@ -43,7 +43,7 @@ struct options opt = {
 	.hang_seconds = 120,
 };
 
-static void usage(FILE *out)
+static void print_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: umn-fuzz [--seed S] [--ops N] [--workers W] [--worker I] [--no-racer]\n"
@@ -81,11 +81,11 @@ static void parse_options(int argc, char **argv)
 			continue;
 		}
 		if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
-			usage(stdout);
+			print_usage(stdout);
 			exit(0);
 		}
 		if (i + 1 >= argc || !parse_number(argv[i + 1], &value)) {
-			usage(stderr);
+			print_usage(stderr);
 			exit(2);
 		}
 		i++;
@@ -101,7 +101,7 @@ static void parse_options(int argc, char **argv)
 		} else if (!strcmp(name, "--hang-timeout") && value > 0 && value < 86400) {
 			opt.hang_seconds = value;
 		} else {
-			usage(stderr);
+			print_usage(stderr);
 			exit(2);
 		}
 	}
@@ -124,6 +124,7 @@ static _Noreturn void worker_main(unsigned int worker)
 	unsigned int i;
 
 	memset(&P, 0, sizeof(P));
+	P.ops = &fuzz_ops;
 	P.worker = worker;
 	snprintf(P.name, sizeof(P.name), "worker %u", worker);
 	P.rng.state = derive_seed(opt.seed, worker);
@@ -234,7 +235,8 @@ int main(int argc, char **argv)
 	    opt.ops, opt.workers, opt.racer ? "" : " --no-racer");
 	say("1..%u", last - first);
 	if (stat("/dev/ummunotify", &st) || !S_ISCHR(st.st_mode)) {
-		say("# /dev/ummunotify is missing: run inside the test guest (ummunotify.ko loaded)");
+		say("# %s is missing: run inside the test guest (ummunotify.ko loaded)",
+		    "/dev/ummunotify");
 		say("fuzz: 0 passed, 1 failed");
 		return 1;
 	}

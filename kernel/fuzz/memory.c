@@ -92,7 +92,7 @@ bool access_ok_user(uintptr_t addr, size_t len)
 
 /* Snapshot taken by hits_begin() for hits_end(). */
 static uint64_t counter_before[MAX_FDS];
-static unsigned long sigio_before;
+static unsigned int sigio_before;
 static bool page_hit[ARENA_PAGES];
 static bool any_hit;
 
@@ -105,7 +105,7 @@ void hits_begin(void)
 			counter_before[i] = observe(&P.fds[i]);
 	memset(page_hit, 0, sizeof(page_hit));
 	any_hit = false;
-	sigio_before = sigio_count;
+	sigio_before = sigio_total();
 }
 
 /* The pages of [start, end) that are mapped now are about to be invalidated. */
@@ -120,9 +120,12 @@ void hits_add(uintptr_t start, uintptr_t end)
 	last = (long)((end - 1 - base) / P.page_size);
 	if (last >= ARENA_PAGES)
 		last = ARENA_PAGES - 1;
-	for (i = first; i <= last; i++)
-		if (P.pages[i].mapped)
-			page_hit[i] = any_hit = true;
+	for (i = first; i <= last; i++) {
+		if (P.pages[i].mapped) {
+			page_hit[i] = true;
+			any_hit = true;
+		}
+	}
 }
 
 static bool reg_hit(const struct reg *r)
@@ -179,8 +182,8 @@ void hits_end(const char *how)
 		      (unsigned long long)now);
 	}
 	if (async_hit)
-		check(sigio_count != sigio_before, "%s hit a registration of an O_ASYNC file but no SIGIO came",
-		      how);
+		check(sigio_total() != sigio_before,
+		      "%s hit a registration of an O_ASYNC file but no SIGIO came", how);
 }
 
 /*

@@ -98,7 +98,7 @@ uint64_t observe(struct ufd *u)
 	for (i = 0; i < u->nmaps; i++) {
 		if (!u->maps[i].readable)
 			continue;
-		value = *u->maps[i].addr;
+		value = counter_load(u->maps[i].addr);
 		check(value >= u->seen,
 		      "fd#%u: the mapped counter went back from %" PRIu64 " to %" PRIu64,
 		      u->id, u->seen, value);
@@ -122,7 +122,7 @@ void observe_all(void)
 		z = &P.zombies[i];
 		if (!z->readable)
 			continue;
-		value = *z->addr;
+		value = counter_load(z->addr);
 		check(value >= z->seen,
 		      "closed fd#%u: the mapped counter went back from %" PRIu64 " to %" PRIu64,
 		      z->id, z->seen, value);
@@ -160,7 +160,8 @@ void check_not_readable(struct ufd *u, uint64_t before, const char *how)
 	struct reg *r = first_pending(u);
 
 	check(before == u->last,
-	      "fd#%u: %s although the counter (%" PRIu64 ") differs from the last LAST (%" PRIu64 ")",
+	      "fd#%u: %s although the counter (%" PRIu64
+	      ") differs from the last LAST (%" PRIu64 ")",
 	      u->id, how, before, u->last);
 	check(!r, "fd#%u: %s although cookie %#" PRIx64 " [%#" PRIx64 ", %#" PRIx64
 	      ") was invalidated and never reported (event lost)",
@@ -178,13 +179,16 @@ static void check_inval(struct ufd *u, const struct ummunotify_event *ev)
 	if (ev->flags == UMMUNOTIFY_EVENT_FLAG_HINT)
 		check(r->start <= ev->hint_start && ev->hint_start < ev->hint_end &&
 		      ev->hint_end <= r->end,
-		      "fd#%u: cookie %#" PRIx64 ": HINT [%#llx, %#llx) not inside the range [%#" PRIx64 ", %#" PRIx64 ")",
+		      "fd#%u: cookie %#" PRIx64
+		      ": HINT [%#llx, %#llx) not inside the range [%#" PRIx64 ", %#" PRIx64 ")",
 		      u->id, cookie, (unsigned long long)ev->hint_start,
 		      (unsigned long long)ev->hint_end, r->start, r->end);
 	else if (check(ev->flags == 0, "fd#%u: cookie %#" PRIx64 ": INVAL with flags %#x",
 		       u->id, cookie, ev->flags))
 		check(ev->hint_start == r->start && ev->hint_end == r->end,
-		      "fd#%u: cookie %#" PRIx64 ": INVAL without HINT gives [%#llx, %#llx), not the range [%#" PRIx64 ", %#" PRIx64 ")",
+		      "fd#%u: cookie %#" PRIx64
+		      ": INVAL without HINT gives [%#llx, %#llx), not the range [%#" PRIx64
+		      ", %#" PRIx64 ")",
 		      u->id, cookie, (unsigned long long)ev->hint_start,
 		      (unsigned long long)ev->hint_end, r->start, r->end);
 	r->delivered++;
@@ -220,10 +224,12 @@ static void check_last(struct ufd *u, const struct ummunotify_event *ev, uint64_
 	for (i = 0; i < u->nregs; i++) {
 		r = &u->regs[i];
 		check(r->delivered <= moves,
-		      "fd#%u: cookie %#" PRIx64 " reported %u times between two LASTs, the counter moved %" PRIu64 " times",
+		      "fd#%u: cookie %#" PRIx64
+		      " reported %u times between two LASTs, the counter moved %" PRIu64 " times",
 		      u->id, r->cookie, r->delivered, moves);
 		check(!r->must_report,
-		      "fd#%u: LAST before the INVAL of cookie %#" PRIx64 " [%#" PRIx64 ", %#" PRIx64 "), which our munmap/madvise/mremap hit",
+		      "fd#%u: LAST before the INVAL of cookie %#" PRIx64 " [%#" PRIx64 ", %#" PRIx64
+		      "), which our munmap/madvise/mremap hit",
 		      u->id, r->cookie, r->start, r->end);
 		r->delivered = 0;
 		r->must_report = false;
@@ -327,7 +333,8 @@ void check_fdinfo(struct ufd *u)
 	check(queued <= regs && queued >= owed,
 	      "fd#%u: fdinfo shows %" PRIu64 " queued events (registrations %" PRIu64 ", owed %u)",
 	      u->id, queued, regs, owed);
-	check(counter >= before, "fd#%u: fdinfo counter %" PRIu64 " is below %" PRIu64 " seen before",
+	check(counter >= before,
+	      "fd#%u: fdinfo counter %" PRIu64 " is below %" PRIu64 " seen before",
 	      u->id, counter, before);
 	check(features == u->features, "fd#%u: fdinfo features %#" PRIx64 ", not %#x", u->id,
 	      features, u->features);

@@ -49,7 +49,9 @@ static bool pick_mapped_run(long *first, long *n, bool one_vma)
 
 static const char *prot_name(int prot)
 {
-	return prot == PROT_NONE ? "PROT_NONE" : prot == PROT_READ ? "PROT_READ" : "PROT_READ|WRITE";
+	if (prot == PROT_NONE)
+		return "PROT_NONE";
+	return prot == PROT_READ ? "PROT_READ" : "PROT_READ|WRITE";
 }
 
 /* Shows the lines of /proc/self/maps around the arena, after a surprise. */
@@ -168,9 +170,20 @@ void op_arena_unmap(void)
 	hits_end("munmap");
 }
 
+/*
+ * Touches a random byte of each mapped page of a run: writes it plus one
+ * where the page is writable, else reads it where it is readable.  The
+ * accesses are the point (they fault pages in and break copy-on-write),
+ * not the values: so they are relaxed atomic ones, which the compiler
+ * emits each as written, as it did for a volatile (a plain read whose
+ * value goes unused is dropped).  A write stays a load and then a store,
+ * not one read-modify-write instruction, so that the page faults are
+ * those of a volatile (a page not present: a read fault, then a write
+ * fault).
+ */
 void op_arena_touch(void)
 {
-	volatile uint8_t *byte;
+	uint8_t *byte, value;
 	long first, n, i;
 
 	pick_run(&first, &n);
@@ -179,10 +192,12 @@ void op_arena_touch(void)
 		byte = page_addr(i) + rng_below(&P.rng, P.page_size);
 		if (!P.pages[i].mapped)
 			continue;
-		if (P.pages[i].prot & PROT_WRITE)
-			*byte = (uint8_t)(*byte + 1);
-		else if (P.pages[i].prot & PROT_READ)
-			(void)*byte;
+		if (P.pages[i].prot & PROT_WRITE) {
+			value = __atomic_load_n(byte, __ATOMIC_RELAXED);
+			__atomic_store_n(byte, (uint8_t)(value + 1), __ATOMIC_RELAXED);
+		} else if (P.pages[i].prot & PROT_READ) {
+			(void)__atomic_load_n(byte, __ATOMIC_RELAXED);
+		}
 	}
 }
 

@@ -59,7 +59,8 @@ void benign_end(const char *how)
 			continue;
 		now = observe(u);
 		check(now == counter_before[i],
-		      "fd#%u: %s kept the pages but moved the counter of a file with UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES from %" PRIu64 " to %" PRIu64,
+		      "fd#%u: %s kept the pages but moved the counter of a file with UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES from %"
+		      PRIu64 " to %" PRIu64,
 		      u->id, how, counter_before[i], now);
 	}
 }
@@ -91,8 +92,8 @@ void op_soft_dirty_reset(void)
 			u->regs[j].must_report = true;
 		if (has_counter(u))
 			check(observe(u) > counter_before[i],
-			      "fd#%u: clear_refs 4 with %u registrations left the counter at %" PRIu64,
-			      u->id, u->nregs, counter_before[i]);
+			      "fd#%u: clear_refs 4 with %u registrations left the counter at %"
+			      PRIu64, u->id, u->nregs, counter_before[i]);
 	}
 }
 

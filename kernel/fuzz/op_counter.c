@@ -16,7 +16,7 @@ struct map_ref {
 	struct ufd *u;
 	struct counter_map *map;
 	struct zombie *zombie;
-	const volatile uint64_t **addr;
+	const uint64_t **addr;
 	bool *readable;
 	bool *zapped;
 	unsigned int id;

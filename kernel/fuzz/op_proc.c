@@ -31,17 +31,6 @@ struct pass_note {
 	uint32_t nregs;
 };
 
-/* Checks how a child ended: exit 0, or the SIGKILL it sent itself. */
-static void check_child_status(pid_t pid, int status)
-{
-	if (WIFEXITED(status))
-		check(WEXITSTATUS(status) == 0, "child %d exited with status %d", pid,
-		      WEXITSTATUS(status));
-	else
-		check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
-		      "child %d died of signal %d", pid, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
 static void wait_child(pid_t pid)
 {
 	int status;
@@ -52,27 +41,6 @@ static void wait_child(pid_t pid)
 	} while (got < 0 && errno == EINTR);
 	if (check(got == pid, "waitpid(%d): %s", pid, errname(errno)))
 		check_child_status(pid, status);
-}
-
-/* Reaps the children that ran on their own (all of them if @wait). */
-void reap_children(bool wait)
-{
-	unsigned int i = 0;
-	int status;
-	pid_t got;
-
-	while (i < P.nchildren) {
-		do {
-			got = waitpid(P.children[i], &status, wait ? 0 : WNOHANG);
-		} while (got < 0 && errno == EINTR);
-		if (got == 0) {
-			i++;
-			continue;
-		}
-		if (check(got == P.children[i], "waitpid(%d): %s", P.children[i], errname(errno)))
-			check_child_status(got, status);
-		P.children[i] = P.children[--P.nchildren];
-	}
 }
 
 void op_reap(void)
@@ -229,12 +197,15 @@ static void check_orphan(int fd, const struct pass_note *note)
 		   "fdinfo of a passed file"))
 		return;
 	check(regs == note->nregs && queued == note->nregs,
-	      "file of an exited process: %" PRIu64 " registrations, %" PRIu64 " queued; want %u and %u",
+	      "file of an exited process: %" PRIu64 " registrations, %" PRIu64
+	      " queued; want %u and %u",
 	      regs, queued, note->nregs, note->nregs);
 	check(counter >= note->counter + (note->nregs ? 1 : 0),
-	      "file of an exited process: counter %" PRIu64 ", was %" PRIu64 " before the exit with %u registrations",
+	      "file of an exited process: counter %" PRIu64 ", was %" PRIu64
+	      " before the exit with %u registrations",
 	      counter, note->counter, note->nregs);
-	check_errno(ioctl(fd, UMMUNOTIFY_REGISTER_REGION, &arg), EPERM, "REGISTER on a dead mm's file");
+	check_errno(ioctl(fd, UMMUNOTIFY_REGISTER_REGION, &arg), EPERM,
+		    "REGISTER on a dead mm's file");
 	check_errno(ioctl(fd, UMMUNOTIFY_UNREGISTER_REGION, &cookie), EPERM,
 		    "UNREGISTER on a dead mm's file");
 	check_errno(read(fd, P.rbuf, 4096), EPERM, "read of a dead mm's file");

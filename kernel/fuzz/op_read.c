@@ -150,7 +150,7 @@ static void drain(struct ufd *u, bool random_sizes)
 	long ret;
 
 	for (round = 0; round < 4; round++) {
-		set_what("drain fd#%u round %u (%u registrations)", u->id, round, u->nregs);
+		set_what("%s fd#%u round %u (%u registrations)", __func__, u->id, round, u->nregs);
 		if (!u->nonblock && poll_readable(u) != 1)
 			return;
 		if (!random_sizes || rng_percent(&P.rng, 75))
@@ -160,7 +160,8 @@ static void drain(struct ufd *u, bool random_sizes)
 				rng_below(&P.rng, EVENT_SIZE);
 		ret = read_checked(u, P.rbuf, count, count, "drain");
 		if (ret < 0) {
-			check(errno == EAGAIN, "fd#%u: drain: read: %s", u->id, errname(errno));
+			check(errno == EAGAIN, "fd#%u: %s: read: %s", u->id, __func__,
+			      errname(errno));
 			return;
 		}
 		if (ends_with_last(P.rbuf, ret))

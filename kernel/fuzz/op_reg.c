@@ -163,10 +163,19 @@ void op_register_hostile(void)
 		return;
 	case 2:
 		switch (rng_below(&P.rng, 4)) {
-		case 0: arg.end = USER_TOP + 1; break;
-		case 1: arg.end = ~0ULL; break;
-		case 2: arg.start = 0xffff888000000000ULL; arg.end = ~0ULL; break;
-		default: arg.end = USER_TOP + rng_between(&P.rng, 1, 1ULL << 50); break;
+		case 0:
+			arg.end = USER_TOP + 1;
+			break;
+		case 1:
+			arg.end = ~0ULL;
+			break;
+		case 2:
+			arg.start = 0xffff888000000000ULL;
+			arg.end = ~0ULL;
+			break;
+		default:
+			arg.end = USER_TOP + rng_between(&P.rng, 1, 1ULL << 50);
+			break;
 		}
 		do_register(u, &arg, EINVAL, "end beyond user space");
 		return;
@@ -184,7 +193,7 @@ void op_register_hostile(void)
 			do_register(u, &arg, EINVAL, "a duplicate cookie");
 			return;
 		}
-		/* fall through */
+		__attribute__((fallthrough));
 	case 6:
 		/* edge ranges that are valid */
 		if (rng_percent(&P.rng, 50)) {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One fuzzer process's life: its signal handlers, the weighted random
- * choice of operations, the racer thread, and how a forked child takes
- * over (the parent's files become foreign, its mappings are gone) and
- * ends.
+ * choice of operations from the table it was given (P.ops: ops.c), the
+ * racer thread, how a forked child takes over (the parent's files become
+ * foreign, its mappings are gone) and ends, and how its own children are
+ * reaped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,61 +16,21 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fuzz.h"
 
 struct proc P;
-volatile unsigned long sigio_count;
+unsigned int sigio_count;	/* see fuzz.h */
 
 /* How often (in operations) the arena model is compared with the kernel's. */
 #define MODEL_CHECK_INTERVAL	2048
 
-struct op {
-	void (*fn)(void);
-	unsigned int weight;
-	bool worker_only;
-};
-
-static const struct op ops[] = {
-	{ op_open, 25, false },
-	{ op_close, 12, false },
-	{ op_exchange, 8, false },
-	{ op_bad_ioctl, 8, false },
-	{ op_fdinfo, 15, false },
-	{ op_async, 5, false },
-	{ op_register, 150, false },
-	{ op_register_hostile, 40, false },
-	{ op_unregister, 80, false },
-	{ op_drain, 90, false },
-	{ op_read_small, 35, false },
-	{ op_read_hostile, 40, false },
-	{ op_poll, 25, false },
-	{ op_read_interrupted, 2, false },
-	{ op_read_during_zap, 10, true },
-	{ op_map_counter, 25, false },
-	{ op_map_counter_hostile, 12, false },
-	{ op_protect_counter, 10, false },
-	{ op_move_counter, 6, false },
-	{ op_unmap_counter, 12, false },
-	{ op_zap_counter, 3, false },
-	{ op_arena_map, 90, false },
-	{ op_arena_unmap, 80, false },
-	{ op_arena_touch, 60, false },
-	{ op_arena_protect, 25, false },
-	{ op_arena_discard, 40, false },
-	{ op_arena_remap, 25, false },
-	{ op_soft_dirty_reset, 8, false },
-	{ op_fork_exit, 2, false },
-	{ op_fork, 1, true },
-	{ op_pass_fd, 1, true },
-	{ op_reap, 3, true },
-};
-
 static void on_sigio(int sig)
 {
 	(void)sig;
-	sigio_count++;
+	__atomic_fetch_add(&sigio_count, 1, __ATOMIC_RELAXED);
 }
 
 static void on_sigalrm(int sig)
@@ -94,15 +55,16 @@ static void install_handlers(void)
 
 static void (*pick_op(void))(void)
 {
+	const struct op *ops = P.ops->ops;
 	unsigned int i, total = 0, x;
 
 	if (!fd_pick(true) && rng_percent(&P.rng, 90))
 		return op_open;
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+	for (i = 0; i < P.ops->count; i++)
 		if (!P.child || !ops[i].worker_only)
 			total += ops[i].weight;
 	x = rng_below(&P.rng, total);
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+	for (i = 0; i < P.ops->count; i++) {
 		if (P.child && ops[i].worker_only)
 			continue;
 		if (x < ops[i].weight)
@@ -140,14 +102,17 @@ void become_child(unsigned long serial)
 
 	snprintf(P.name, sizeof(P.name), "worker %u child %lu", P.worker, serial);
 	P.child = true;
-	P.op = P.ops_flushed = 0;
-	P.checks = P.checks_flushed = 0;
-	P.failures = P.failures_flushed = 0;
+	P.op = 0;
+	P.ops_flushed = 0;
+	P.checks = 0;
+	P.checks_flushed = 0;
+	P.failures = 0;
+	P.failures_flushed = 0;
 	report_reset();
 	P.nchildren = 0;
 	P.nzombies = 0;
 	P.forks = 0;
-	sigio_count = 0;
+	__atomic_store_n(&sigio_count, 0, __ATOMIC_RELAXED);
 	for (i = 0; i < MAX_FDS; i++) {
 		P.fds[i].foreign = true;
 		P.fds[i].nmaps = 0;	/* VM_DONTCOPY */
@@ -155,6 +120,39 @@ void become_child(unsigned long serial)
 	}
 	memory_init_child();
 	zap_forget();
+}
+
+/* Checks how a child ended: exit 0, or the SIGKILL it sent itself. */
+void check_child_status(pid_t pid, int status)
+{
+	if (WIFEXITED(status))
+		check(WEXITSTATUS(status) == 0, "child %d exited with status %d", pid,
+		      WEXITSTATUS(status));
+	else
+		check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		      "child %d died of signal %d", pid,
+		      WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* Reaps the children that ran on their own (all of them if @wait). */
+void reap_children(bool wait)
+{
+	unsigned int i = 0;
+	int status;
+	pid_t got;
+
+	while (i < P.nchildren) {
+		do {
+			got = waitpid(P.children[i], &status, wait ? 0 : WNOHANG);
+		} while (got < 0 && errno == EINTR);
+		if (got == 0) {
+			i++;
+			continue;
+		}
+		if (check(got == P.children[i], "waitpid(%d): %s", P.children[i], errname(errno)))
+			check_child_status(got, status);
+		P.children[i] = P.children[--P.nchildren];
+	}
 }
 
 _Noreturn void child_exit(bool kill_self)
@@ -214,7 +212,13 @@ static void racer_file(struct rng *rng, int *fd, uint8_t *scratch)
 }
 
 static pthread_t racer_thread;
-static volatile bool racer_stopping;
+/*
+ * Set by the main thread to end the racer, which polls it between steps.
+ * It carries nothing but "stop" (racer_stop() joins the thread, which
+ * orders everything the racer did before whatever follows), so its
+ * accesses are relaxed atomic ones: each poll loads it afresh.
+ */
+static bool racer_stopping;
 static bool racer_running;
 
 static void *racer(void *arg)
@@ -230,7 +234,7 @@ static void *racer(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
-	while (!racer_stopping) {
+	while (!__atomic_load_n(&racer_stopping, __ATOMIC_RELAXED)) {
 		first = rng_below(&rng, SCRATCH_PAGES);
 		n = rng_between(&rng, 1, SCRATCH_PAGES - first < 8 ? SCRATCH_PAGES - first : 8);
 		switch (rng_below(&rng, 5)) {
@@ -268,7 +272,8 @@ static void *racer(void *arg)
 
 void racer_start(void)
 {
-	racer_stopping = false;
+	/* Before the thread exists: pthread_create() orders it before the racer. */
+	__atomic_store_n(&racer_stopping, false, __ATOMIC_RELAXED);
 	racer_running = pthread_create(&racer_thread, NULL, racer, NULL) == 0;
 	check(racer_running, "pthread_create of the racer failed");
 }
@@ -277,7 +282,7 @@ void racer_stop(void)
 {
 	if (!racer_running)
 		return;
-	racer_stopping = true;
+	__atomic_store_n(&racer_stopping, true, __ATOMIC_RELAXED);
 	pthread_join(racer_thread, NULL);
 	racer_running = false;
 }

@@ -2,12 +2,13 @@
 /*
  * UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES: with it, what keeps the pages mapped
  * (mprotect() either way, a soft-dirty reset, fork() whose child exits or
- * execs, userfaultfd write-protection, MADV_COLD) leaves the counter alone and queues nothing; what may
- * replace or remove them (munmap, partial munmap, MADV_DONTNEED, MADV_FREE,
- * MADV_PAGEOUT, mremap, MAP_FIXED, a copy-on-write break while a fork child
- * lives, move_pages() and migrate_pages() between NUMA nodes) is still
- * reported, every one.  Every test runs twice: with the feature and without
- * it, where every invalidation is reported as in 2010.
+ * execs, userfaultfd write-protection, MADV_COLD) leaves the counter alone
+ * and queues nothing; what may replace or remove them (munmap, partial
+ * munmap, MADV_DONTNEED, MADV_FREE, MADV_PAGEOUT, mremap, MAP_FIXED, a
+ * copy-on-write break while a fork child lives, move_pages() and
+ * migrate_pages() between NUMA nodes) is still reported, every one.  Every
+ * test runs twice: with the feature and without it, where every
+ * invalidation is reported as in 2010.
  */
 #define _GNU_SOURCE
 #include <sys/stat.h>
@@ -57,7 +58,7 @@ static int read_counts(int fd, struct benign_counts *c)
 
 FIXTURE(benign) {
 	int fd;
-	volatile uint64_t *counter;
+	const uint64_t *counter;
 	size_t pg;
 	struct benign_counts before;
 };
@@ -127,23 +128,23 @@ FIXTURE_TEARDOWN(benign)
  * counted it as filtered; without, the registration was reported.
  */
 static void expect_kept(struct __test_metadata *_metadata, int fd,
-			volatile uint64_t *counter, bool skip, uint64_t cookie)
+			const uint64_t *counter, bool skip, uint64_t cookie)
 {
 	struct benign_counts c;
 	unsigned int times;
 
 	ASSERT_EQ(0, read_counts(fd, &c));
 	TH_LOG("counter %" PRIu64 ", fdinfo reported %lld filtered %lld",
-	       *counter, c.reported, c.filtered);
+	       umn_counter(counter), c.reported, c.filtered);
 	if (skip) {
-		EXPECT_EQ(0, *counter);
+		EXPECT_EQ(0, umn_counter(counter));
 		EXPECT_EQ(0, c.reported);
 		EXPECT_LE(1, c.filtered);
 		umn_expect_no_event(fd);
 		return;
 	}
-	EXPECT_LE(1, *counter);
-	EXPECT_EQ(*counter, (uint64_t)c.reported);
+	EXPECT_LE(1, umn_counter(counter));
+	EXPECT_EQ(umn_counter(counter), (uint64_t)c.reported);
 	EXPECT_EQ(0, c.filtered);
 	ASSERT_EQ(0, umn_drain(fd, &umn_scratch)) TH_LOG("%s", umn_scratch.why);
 	EXPECT_NE(NULL, umn_find(&umn_scratch, cookie, &times));
@@ -156,21 +157,21 @@ static void expect_kept(struct __test_metadata *_metadata, int fd,
  * away.
  */
 static void expect_reported(struct __test_metadata *_metadata, int fd,
-			    volatile uint64_t *counter, uint64_t cookie)
+			    const uint64_t *counter, uint64_t cookie)
 {
 	struct benign_counts c;
 	unsigned int times;
 
 	ASSERT_EQ(0, read_counts(fd, &c));
 	TH_LOG("counter %" PRIu64 ", fdinfo reported %lld filtered %lld",
-	       *counter, c.reported, c.filtered);
-	ASSERT_LE(1, *counter);
+	       umn_counter(counter), c.reported, c.filtered);
+	ASSERT_LE(1, umn_counter(counter));
 	EXPECT_LE(1, c.reported);
 	ASSERT_EQ(0, umn_drain(fd, &umn_scratch)) TH_LOG("%s", umn_scratch.why);
 	EXPECT_NE(NULL, umn_find(&umn_scratch, cookie, &times))
 		TH_LOG("no event for cookie %" PRIu64, cookie);
 	EXPECT_EQ(1, times);
-	EXPECT_EQ(*counter, umn_scratch.last_counter);
+	EXPECT_EQ(umn_counter(counter), umn_scratch.last_counter);
 }
 
 static void fill(char *p, size_t len, int byte)
@@ -243,7 +244,7 @@ TEST_F(benign, soft_dirty_reset_keeps_registration)
 	close(clear);
 	expect_kept(_metadata, self->fd, self->counter, variant->skip_same_pages, 4);
 	p[0] = 0x36;		/* soft-dirty fault: same page */
-	EXPECT_EQ(0, variant->skip_same_pages ? *self->counter : 0);
+	EXPECT_EQ(0, variant->skip_same_pages ? umn_counter(self->counter) : 0);
 	munmap(p, 2 * self->pg);
 }
 
@@ -324,7 +325,8 @@ TEST_F(benign, userfaultfd_write_protect_keeps_registration)
 	wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
 	ASSERT_EQ(0, ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) TH_LOG("protect: %s", strerror(errno));
 	wp.mode = 0;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) TH_LOG("unprotect: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_WRITEPROTECT, &wp))
+		TH_LOG("unprotect: %s", strerror(errno));
 	expect_kept(_metadata, self->fd, self->counter, variant->skip_same_pages, 8);
 	EXPECT_TRUE(all_bytes(p, 4 * self->pg, 0x3c));
 	close(uffd);
@@ -340,7 +342,7 @@ TEST_F(benign, madv_cold_invalidates_nothing)
 	fill(p, 4 * self->pg, 0x3b);
 	ASSERT_EQ(0, umn_register_ptr(self->fd, p, 4 * self->pg, 7));
 	ASSERT_EQ(0, madvise(p, 4 * self->pg, MADV_COLD)) TH_LOG("%s", strerror(errno));
-	EXPECT_EQ(0, *self->counter);
+	EXPECT_EQ(0, umn_counter(self->counter));
 	ASSERT_EQ(0, read_counts(self->fd, &c));
 	EXPECT_EQ(0, c.reported);
 	EXPECT_EQ(0, c.filtered);
@@ -370,28 +372,29 @@ TEST_F(benign, partial_munmap_is_reported)
 	munmap(p, 3 * self->pg);
 }
 
-static void madvise_is_reported(struct __test_metadata *_metadata,
-				FIXTURE_DATA(benign) *self, int advice,
-				uint64_t cookie)
+/* madvise(@advice) of registration @cookie of @fd is reported. */
+static void madvise_is_reported(struct __test_metadata *_metadata, int fd,
+				const uint64_t *counter, int advice, uint64_t cookie)
 {
+	size_t pg = umn_page_size();
 	char *p = umn_map_pages(2);
 
 	ASSERT_NE(NULL, p);
-	fill(p, 2 * self->pg, 0x41);
-	ASSERT_EQ(0, umn_register_ptr(self->fd, p, 2 * self->pg, cookie));
-	ASSERT_EQ(0, madvise(p, 2 * self->pg, advice)) TH_LOG("%s", strerror(errno));
-	expect_reported(_metadata, self->fd, self->counter, cookie);
-	munmap(p, 2 * self->pg);
+	fill(p, 2 * pg, 0x41);
+	ASSERT_EQ(0, umn_register_ptr(fd, p, 2 * pg, cookie));
+	ASSERT_EQ(0, madvise(p, 2 * pg, advice)) TH_LOG("%s", strerror(errno));
+	expect_reported(_metadata, fd, counter, cookie);
+	munmap(p, 2 * pg);
 }
 
 TEST_F(benign, madv_dontneed_is_reported)
 {
-	madvise_is_reported(_metadata, self, MADV_DONTNEED, 12);
+	madvise_is_reported(_metadata, self->fd, self->counter, MADV_DONTNEED, 12);
 }
 
 TEST_F(benign, madv_free_is_reported)
 {
-	madvise_is_reported(_metadata, self, MADV_FREE, 13);
+	madvise_is_reported(_metadata, self->fd, self->counter, MADV_FREE, 13);
 }
 
 /* Whether the page at @p is present in this process's page tables. */

@@ -59,12 +59,15 @@ static struct foreign_results use_from_here(int fd)
 	return r;
 }
 
-#define EXPECT_ALL_EPERM(r) do {		\
-	EXPECT_EQ(-EPERM, (r).reg);		\
-	EXPECT_EQ(-EPERM, (r).unreg);		\
-	EXPECT_EQ(-EPERM, (r).exchange);	\
-	EXPECT_EQ(-EPERM, (r).read);		\
-	EXPECT_EQ(-EPERM, (r).mmap);		\
+/* A macro, so that a failure names the test's line. */
+#define EXPECT_ALL_EPERM(r) do {				\
+	const struct foreign_results __results = (r);		\
+								\
+	EXPECT_EQ(-EPERM, __results.reg);			\
+	EXPECT_EQ(-EPERM, __results.unreg);			\
+	EXPECT_EQ(-EPERM, __results.exchange);			\
+	EXPECT_EQ(-EPERM, __results.read);			\
+	EXPECT_EQ(-EPERM, __results.mmap);			\
 } while (0)
 
 static int send_fd(int sock, int fd)
@@ -276,7 +279,7 @@ TEST_F(crossmm, child_mm_invalidations_are_not_reported)
 {
 	char *shared = mmap(NULL, self->pg, PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	volatile uint64_t *counter = umn_map_counter(self->fd);
+	const uint64_t *counter = umn_map_counter(self->fd);
 	pid_t child;
 	int status;
 
@@ -290,11 +293,11 @@ TEST_F(crossmm, child_mm_invalidations_are_not_reported)
 		_exit(munmap(shared, umn_page_size()) ? 1 : 0);
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_EQ(0, *counter);
+	EXPECT_EQ(0, umn_counter(counter));
 	umn_expect_no_event(self->fd);
 
 	ASSERT_EQ(0, munmap(shared, self->pg));
-	EXPECT_EQ(1, *counter);
+	EXPECT_EQ(1, umn_counter(counter));
 	umn_expect_single_event(self->fd, 1, UMMUNOTIFY_EVENT_FLAG_HINT,
 				umn_addr(shared), umn_addr(shared + self->pg), 1);
 }

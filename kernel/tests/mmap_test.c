@@ -46,18 +46,18 @@ static bool mapped_here(const void *addr)
 
 TEST_F(counter_page, shared_read_only_mapping_starts_at_zero_and_follows_invalidations)
 {
-	volatile uint64_t *counter = umn_map_counter(self->fd);
+	const uint64_t *counter = umn_map_counter(self->fd);
 	char *p = umn_map_pages(2);
 	struct umn_fdinfo info;
 
 	ASSERT_NE(NULL, counter) TH_LOG("mmap: %s", strerror(errno));
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(0, *counter);
+	EXPECT_EQ(0, umn_counter(counter));
 	ASSERT_EQ(0, umn_register_ptr(self->fd, p, self->pg, 1));
 	ASSERT_EQ(0, munmap(p + self->pg, self->pg));	/* unwatched */
-	EXPECT_EQ(0, *counter);
+	EXPECT_EQ(0, umn_counter(counter));
 	ASSERT_EQ(0, munmap(p, self->pg));
-	EXPECT_EQ(1, *counter);
+	EXPECT_EQ(1, umn_counter(counter));
 	ASSERT_EQ(0, umn_read_fdinfo(self->fd, &info));
 	EXPECT_EQ(1, info.counter);
 	/* Rest of the page is zero. */
@@ -67,22 +67,22 @@ TEST_F(counter_page, shared_read_only_mapping_starts_at_zero_and_follows_invalid
 
 TEST_F(counter_page, private_read_only_mapping_follows_invalidations)
 {
-	volatile uint64_t *counter = mmap(NULL, self->pg, PROT_READ, MAP_PRIVATE,
-					  self->fd, 0);
+	const uint64_t *counter = mmap(NULL, self->pg, PROT_READ, MAP_PRIVATE,
+				       self->fd, 0);
 	char *p = umn_map_pages(1);
 
 	ASSERT_NE(MAP_FAILED, counter) TH_LOG("mmap: %s", strerror(errno));
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(0, *counter);
+	EXPECT_EQ(0, umn_counter(counter));
 	ASSERT_EQ(0, umn_register_ptr(self->fd, p, self->pg, 1));
 	ASSERT_EQ(0, munmap(p, self->pg));
-	EXPECT_EQ(1, *counter);
+	EXPECT_EQ(1, umn_counter(counter));
 }
 
 TEST_F(counter_page, two_mappings_show_the_same_counter)
 {
-	volatile uint64_t *a = umn_map_counter(self->fd);
-	volatile uint64_t *b = umn_map_counter(self->fd);
+	const uint64_t *a = umn_map_counter(self->fd);
+	const uint64_t *b = umn_map_counter(self->fd);
 	char *p = umn_map_pages(1);
 
 	ASSERT_NE(NULL, a);
@@ -90,8 +90,8 @@ TEST_F(counter_page, two_mappings_show_the_same_counter)
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, umn_register_ptr(self->fd, p, self->pg, 1));
 	ASSERT_EQ(0, munmap(p, self->pg));
-	EXPECT_EQ(1, *a);
-	EXPECT_EQ(1, *b);
+	EXPECT_EQ(1, umn_counter(a));
+	EXPECT_EQ(1, umn_counter(b));
 }
 
 TEST_F(counter_page, mapping_other_than_one_page_is_einval)

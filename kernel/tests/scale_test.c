@@ -56,7 +56,7 @@ static double seconds_since(const struct timespec *t0)
 
 FIXTURE(scale) {
 	int fd;
-	volatile uint64_t *counter;
+	const uint64_t *counter;
 	size_t pg;
 	long long saved_max;	/* to restore in teardown; -1: untouched */
 };
@@ -78,15 +78,18 @@ FIXTURE_TEARDOWN(scale)
 		TH_LOG("could not restore max_regions to %lld", self->saved_max);
 }
 
-/* As root, sets max_regions to @v, remembering the value to restore. */
-static int set_max_regions(FIXTURE_DATA(scale) *self, long long v)
+/*
+ * As root, sets max_regions to @v, remembering the value to restore in
+ * *@saved_max unless one is already remembered (>= 0).
+ */
+static int set_max_regions(long long *saved_max, long long v)
 {
 	long long old = read_max_regions();
 
 	if (old < 0)
 		return old;
-	if (self->saved_max < 0)
-		self->saved_max = old;
+	if (*saved_max < 0)
+		*saved_max = old;
 	return write_max_regions(v);
 }
 
@@ -104,7 +107,7 @@ TEST_F_TIMEOUT(scale, million_registrations_register_hit_one_unregister_all, 180
 	if (max < (long long)n) {
 		if (geteuid() != 0)
 			SKIP(return, "max_regions is %lld < 10^6 and only root may raise it", max);
-		ASSERT_EQ(0, set_max_regions(self, n));
+		ASSERT_EQ(0, set_max_regions(&self->saved_max, n));
 	}
 	/* Mapped but never touched: nothing invalidates it while we work. */
 	area = mmap(NULL, n / (pg / stride) * pg, PROT_NONE,
@@ -126,15 +129,16 @@ TEST_F_TIMEOUT(scale, million_registrations_register_hit_one_unregister_all, 180
 	ASSERT_EQ(n, info.registrations);
 
 	ASSERT_EQ(0, munmap(target + pg, pg));		/* unwatched */
-	ASSERT_EQ(0, *self->counter);
+	ASSERT_EQ(0, umn_counter(self->counter));
 	ASSERT_EQ(0, munmap(target, pg));
-	ASSERT_EQ(1, *self->counter);
+	ASSERT_EQ(1, umn_counter(self->counter));
 	umn_expect_single_event(self->fd, cookie_target, UMMUNOTIFY_EVENT_FLAG_HINT,
 				umn_addr(target), umn_addr(target + pg), 1);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < n; i++) {
-		ASSERT_EQ(0, umn_unregister(self->fd, i)) TH_LOG("cookie %zu", i);
+		ASSERT_EQ(0, umn_unregister(self->fd, i))
+			TH_LOG("cookie %zu", i);
 	}
 	TH_LOG("%zu unregistrations in %.1f s", n, seconds_since(&t0));
 	ASSERT_EQ(0, umn_read_fdinfo(self->fd, &info));
@@ -143,7 +147,7 @@ TEST_F_TIMEOUT(scale, million_registrations_register_hit_one_unregister_all, 180
 
 	/* Nothing is watched any more. */
 	ASSERT_EQ(0, munmap(area, n / (pg / stride) * pg));
-	EXPECT_EQ(1, *self->counter);
+	EXPECT_EQ(1, umn_counter(self->counter));
 	umn_expect_no_event(self->fd);
 }
 
@@ -212,7 +216,8 @@ TEST_F_TIMEOUT(scale, cookie_lookup_stays_exact_while_the_table_grows, 600)
 	}
 
 	for (i = 0; i < n; i++) {
-		ASSERT_EQ(0, umn_unregister(self->fd, growth_cookie(i))) TH_LOG("cookie %zu", i);
+		ASSERT_EQ(0, umn_unregister(self->fd, growth_cookie(i)))
+			TH_LOG("cookie %zu", i);
 	}
 	EXPECT_EQ(0, umn_registrations(self->fd));
 	EXPECT_EQ(-EINVAL, umn_unregister(self->fd, growth_cookie(n / 2)));
@@ -231,15 +236,15 @@ struct churn_reg {
  * the live registrations of @model overlapping it, each once, and a page
  * that none overlaps must leave the counter alone.
  */
-static void churn_sweep(struct __test_metadata *_metadata,
-			FIXTURE_DATA(scale) *self, char *area,
+static void churn_sweep(struct __test_metadata *_metadata, int fd,
+			const uint64_t *mapped_counter, char *area,
 			const struct churn_reg *model)
 {
 	static unsigned int expected[CHURN_PAGES];
 	static size_t seen[CHURN_SLOTS], stamp;
 	struct umn_drain *d = &umn_scratch;
-	const uint64_t base = umn_addr(area), pg = self->pg;
-	uint64_t counter = *self->counter;
+	const uint64_t base = umn_addr(area), pg = umn_page_size();
+	uint64_t counter = umn_counter(mapped_counter);
 	size_t page, i;
 
 	memset(expected, 0, sizeof(expected));
@@ -256,10 +261,10 @@ static void churn_sweep(struct __test_metadata *_metadata,
 		stamp++;
 		ASSERT_EQ(0, madvise(area + page * pg, pg, MADV_DONTNEED));
 		if (!expected[page]) {
-			ASSERT_EQ(counter, *self->counter) TH_LOG("page %zu", page);
+			ASSERT_EQ(counter, umn_counter(mapped_counter)) TH_LOG("page %zu", page);
 			continue;
 		}
-		ASSERT_EQ(0, umn_drain(self->fd, d)) TH_LOG("%s", d->why);
+		ASSERT_EQ(0, umn_drain(fd, d)) TH_LOG("%s", d->why);
 		ASSERT_EQ(expected[page], d->ninval) TH_LOG("page %zu", page);
 		for (i = 0; i < d->ninval; i++) {
 			uint64_t c = d->inval[i].user_cookie_counter;
@@ -328,7 +333,7 @@ TEST_F_TIMEOUT(scale, overlapping_registrations_in_waves_match_a_model, 900)
 		if (step % 500 != 499)
 			continue;
 		ASSERT_EQ(live, umn_registrations(self->fd));
-		churn_sweep(_metadata, self, area, model);
+		churn_sweep(_metadata, self->fd, self->counter, area, model);
 		checks++;
 	}
 	TH_LOG("%zu checks, up to %zu live registrations", checks, peak);
@@ -341,7 +346,7 @@ TEST_F(scale, registration_beyond_max_regions_is_enospc)
 
 	if (geteuid() != 0)
 		SKIP(return, "changing max_regions needs root");
-	ASSERT_EQ(0, set_max_regions(self, 4));
+	ASSERT_EQ(0, set_max_regions(&self->saved_max, 4));
 	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(0, umn_register(self->fd, 0x10000 + i * 0x1000,
 					  0x11000 + i * 0x1000, i));
@@ -374,9 +379,10 @@ TEST_F(scale, lowered_max_regions_applies_to_next_registration)
 		SKIP(return, "changing max_regions needs root");
 	ASSERT_NE(NULL, p);
 	for (i = 0; i < 4; i++) {
-		ASSERT_EQ(0, umn_register_ptr(self->fd, p + i * self->pg, self->pg, i));
+		ASSERT_EQ(0, umn_register_ptr(self->fd, p + i * self->pg, self->pg, i))
+			TH_LOG("cookie %zu", i);
 	}
-	ASSERT_EQ(0, set_max_regions(self, 2));
+	ASSERT_EQ(0, set_max_regions(&self->saved_max, 2));
 	EXPECT_EQ(-ENOSPC, umn_register(self->fd, 0x10000, 0x11000, 10));
 
 	/* The registrations above the limit keep working. */
@@ -390,7 +396,7 @@ TEST_F(scale, lowered_max_regions_applies_to_next_registration)
 	EXPECT_EQ(0, umn_register(self->fd, 0x10000, 0x11000, 10));
 
 	/* Raised again: at once. */
-	ASSERT_EQ(0, set_max_regions(self, 3));
+	ASSERT_EQ(0, set_max_regions(&self->saved_max, 3));
 	EXPECT_EQ(0, umn_register(self->fd, 0x20000, 0x21000, 11));
 }
 

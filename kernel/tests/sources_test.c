@@ -18,7 +18,7 @@
 
 FIXTURE(sources) {
 	int fd;
-	volatile uint64_t *counter;
+	const uint64_t *counter;
 	size_t pg;
 };
 
@@ -72,7 +72,7 @@ TEST_F(sources, mremap_move_reports_old_range)
 	q = mremap(p, 2 * pg, 2 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
 	ASSERT_EQ(dst, q) TH_LOG("mremap: %s", strerror(errno));
 	ASSERT_EQ(0x5a, q[pg]);
-	hits = *self->counter;
+	hits = umn_counter(self->counter);
 	TH_LOG("mremap move: %" PRIu64 " hit(s)", hits);
 	/* Page tables moved, then the old range unmapped: 2 on Linux 6.1. */
 	expect_hits(_metadata, self->fd, 1, umn_addr(p), umn_addr(p + 2 * pg),
@@ -88,7 +88,7 @@ TEST_F(sources, mremap_shrink_reports_released_tail)
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, umn_register_ptr(self->fd, p, 3 * pg, 2));
 	ASSERT_EQ(p, mremap(p, 3 * pg, pg, 0));
-	ASSERT_EQ(1, *self->counter);
+	ASSERT_EQ(1, umn_counter(self->counter));
 	umn_expect_single_event(self->fd, 2, UMMUNOTIFY_EVENT_FLAG_HINT,
 				umn_addr(p + pg), umn_addr(p + 3 * pg), 1);
 	munmap(p, pg);
@@ -103,7 +103,7 @@ TEST_F(sources, mremap_grow_in_place_reports_nothing)
 	ASSERT_EQ(0, munmap(p + pg, pg));	/* room to grow into */
 	ASSERT_EQ(0, umn_register_ptr(self->fd, p, 2 * pg, 3));
 	ASSERT_EQ(p, mremap(p, pg, 2 * pg, 0)) TH_LOG("mremap: %s", strerror(errno));
-	ASSERT_EQ(0, *self->counter);
+	ASSERT_EQ(0, umn_counter(self->counter));
 	umn_expect_no_event(self->fd);
 
 	ASSERT_EQ(0, munmap(p, 2 * pg));
@@ -111,17 +111,16 @@ TEST_F(sources, mremap_grow_in_place_reports_nothing)
 				umn_addr(p), umn_addr(p + 2 * pg), 1);
 }
 
-static void madvise_reports_range(struct __test_metadata *_metadata,
-				  FIXTURE_DATA(sources) *self, char *p,
-				  int advice)
+static void madvise_reports_range(struct __test_metadata *_metadata, int fd,
+				  const uint64_t *counter, char *p, int advice)
 {
-	size_t pg = self->pg;
+	size_t pg = umn_page_size();
 
 	fill(p, 3 * pg, 0x33);
-	ASSERT_EQ(0, umn_register_ptr(self->fd, p, 3 * pg, 4));
+	ASSERT_EQ(0, umn_register_ptr(fd, p, 3 * pg, 4));
 	ASSERT_EQ(0, madvise(p + pg, pg, advice)) TH_LOG("madvise: %s", strerror(errno));
-	ASSERT_EQ(1, *self->counter);
-	umn_expect_single_event(self->fd, 4, UMMUNOTIFY_EVENT_FLAG_HINT,
+	ASSERT_EQ(1, umn_counter(counter));
+	umn_expect_single_event(fd, 4, UMMUNOTIFY_EVENT_FLAG_HINT,
 				umn_addr(p + pg), umn_addr(p + 2 * pg), 1);
 	/* The pages around it were left alone. */
 	ASSERT_EQ(0x33, p[0]);
@@ -133,7 +132,7 @@ TEST_F(sources, madvise_dontneed_reports_range)
 	char *p = umn_map_pages(3);
 
 	ASSERT_NE(NULL, p);
-	madvise_reports_range(_metadata, self, p, MADV_DONTNEED);
+	madvise_reports_range(_metadata, self->fd, self->counter, p, MADV_DONTNEED);
 	ASSERT_EQ(0, p[self->pg]);	/* private anonymous: zero-fill again */
 	munmap(p, 3 * self->pg);
 }
@@ -143,7 +142,7 @@ TEST_F(sources, madvise_free_reports_range)
 	char *p = umn_map_pages(3);
 
 	ASSERT_NE(NULL, p);
-	madvise_reports_range(_metadata, self, p, MADV_FREE);
+	madvise_reports_range(_metadata, self->fd, self->counter, p, MADV_FREE);
 	munmap(p, 3 * self->pg);
 }
 
@@ -157,7 +156,7 @@ TEST_F(sources, madvise_remove_on_memfd_mapping_reports_range)
 	ASSERT_EQ(0, ftruncate(mfd, 3 * pg));
 	p = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	madvise_reports_range(_metadata, self, p, MADV_REMOVE);
+	madvise_reports_range(_metadata, self->fd, self->counter, p, MADV_REMOVE);
 	ASSERT_EQ(0, p[pg]);		/* the hole punched in the file */
 	munmap(p, 3 * pg);
 	close(mfd);
@@ -170,7 +169,7 @@ TEST_F(sources, madvise_remove_on_shared_anonymous_mapping_reports_range)
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_NE(MAP_FAILED, p);
-	madvise_reports_range(_metadata, self, p, MADV_REMOVE);
+	madvise_reports_range(_metadata, self->fd, self->counter, p, MADV_REMOVE);
 	ASSERT_EQ(0, p[pg]);
 	munmap(p, 3 * pg);
 }
@@ -187,7 +186,7 @@ TEST_F(sources, mmap_fixed_over_watched_range_reports_it)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	ASSERT_EQ(p + pg, q);
 	ASSERT_EQ(0, q[0]);
-	ASSERT_EQ(1, *self->counter);
+	ASSERT_EQ(1, umn_counter(self->counter));
 	umn_expect_single_event(self->fd, 5, UMMUNOTIFY_EVENT_FLAG_HINT,
 				umn_addr(p + pg), umn_addr(p + 2 * pg), 1);
 	munmap(p, 3 * pg);
@@ -209,7 +208,7 @@ TEST_F(sources, brk_shrink_reports_released_pages)
 	ASSERT_EQ(0, umn_register_ptr(self->fd, base, pg, 60));
 
 	ASSERT_NE((void *)-1, sbrk(-(intptr_t)(2 * pg)));
-	ASSERT_EQ(1, *self->counter);
+	ASSERT_EQ(1, umn_counter(self->counter));
 	umn_expect_single_event(self->fd, 6, UMMUNOTIFY_EVENT_FLAG_HINT,
 				umn_addr(base + pg), umn_addr(base + 2 * pg), 1);
 	ASSERT_EQ(0x66, base[0]);
@@ -230,7 +229,7 @@ TEST_F(sources, shmdt_reports_detached_segment)
 	fill(p, 2 * pg, 0x77);
 	ASSERT_EQ(0, umn_register_ptr(self->fd, p, 2 * pg, 7));
 	ASSERT_EQ(0, shmdt(p));
-	ASSERT_EQ(1, *self->counter);
+	ASSERT_EQ(1, umn_counter(self->counter));
 	umn_expect_single_event(self->fd, 7, UMMUNOTIFY_EVENT_FLAG_HINT,
 				umn_addr(p), umn_addr(p + 2 * pg), 1);
 }
@@ -272,7 +271,7 @@ TEST_F(sources, fork_then_parent_write_reports_registration)
 	 * write copies the page (another).  The contract: at least one hit,
 	 * only this registration reported, hint kept only for a single hit.
 	 */
-	hits = *self->counter;
+	hits = umn_counter(self->counter);
 	TH_LOG("fork + write: %" PRIu64 " hit(s)", hits);
 	ASSERT_LE(1, hits);
 	ASSERT_EQ(0, umn_drain(self->fd, &umn_scratch)) TH_LOG("%s", umn_scratch.why);

@@ -84,7 +84,7 @@ struct slot {
 
 struct stress {
 	int fd;
-	volatile uint64_t *counter;
+	const uint64_t *counter;
 	size_t pg;
 	struct cookie_record *table;
 	_Atomic uint64_t next_cookie;
@@ -242,7 +242,7 @@ static void hit(struct worker *w, unsigned int i, unsigned int n, int how)
 		atomic_store(&r->hit_started, 1);
 		atomic_store(&r->state, C_HIT_STARTED);
 	}
-	before = *s->counter;
+	before = umn_counter(s->counter);
 	switch (how) {
 	case 0:
 		ret = munmap(page, len);
@@ -259,7 +259,7 @@ static void hit(struct worker *w, unsigned int i, unsigned int n, int how)
 		fail_stress(s, "invalidation %d of slots %u+%u: %s", how, i, n, strerror(errno));
 		return;
 	}
-	after = *s->counter;
+	after = umn_counter(s->counter);
 	if (after == before) {
 		fail_stress(s, "counter still %" PRIu64 " after invalidation %d returned",
 			    after, how);
@@ -425,9 +425,10 @@ static bool read_and_check(struct stress *s, uint64_t *prev_last, bool *saw_eaga
 		}
 		atomic_fetch_add(&s->lasts, 1);
 		if (ev->user_cookie_counter < *prev_last ||
-		    ev->user_cookie_counter > *s->counter) {
+		    ev->user_cookie_counter > umn_counter(s->counter)) {
 			fail_stress(s, "LAST %" PRIu64 " after LAST %" PRIu64 ", counter %" PRIu64,
-				    (uint64_t)ev->user_cookie_counter, *prev_last, *s->counter);
+				    (uint64_t)ev->user_cookie_counter, *prev_last,
+				    umn_counter(s->counter));
 			return false;
 		}
 		*prev_last = ev->user_cookie_counter;
@@ -522,7 +523,8 @@ TEST_F_TIMEOUT(stress, concurrent_register_invalidate_read_loses_no_event, HANG_
 	}
 	ASSERT_EQ(0, pthread_create(&reader, NULL, reader_main, s));
 	for (i = 0; i < WORKERS; i++) {
-		ASSERT_EQ(0, pthread_create(&self->w[i].thread, NULL, worker_main, &self->w[i]));
+		ASSERT_EQ(0, pthread_create(&self->w[i].thread, NULL, worker_main, &self->w[i]))
+			TH_LOG("worker %u", i);
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -532,7 +534,8 @@ TEST_F_TIMEOUT(stress, concurrent_register_invalidate_read_loses_no_event, HANG_
 	atomic_store(&s->stop, 1);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	for (i = 0; i < WORKERS; i++) {
-		ASSERT_EQ(0, pthread_join(self->w[i].thread, NULL));
+		ASSERT_EQ(0, pthread_join(self->w[i].thread, NULL))
+			TH_LOG("worker %u", i);
 	}
 	ASSERT_EQ(0, pthread_join(reader, NULL));
 	ASSERT_FALSE(atomic_load(&s->failed)) TH_LOG("%s", s->failure);
@@ -542,10 +545,11 @@ TEST_F_TIMEOUT(stress, concurrent_register_invalidate_read_loses_no_event, HANG_
 	while (!eagain && !atomic_load(&s->failed))
 		got_last |= read_and_check(s, &final_last, &eagain);
 	ASSERT_FALSE(atomic_load(&s->failed)) TH_LOG("%s", s->failure);
-	if (final_last != *s->counter) {
-		ASSERT_TRUE(got_last) TH_LOG("no LAST at counter %" PRIu64, *s->counter);
+	if (final_last != umn_counter(s->counter)) {
+		ASSERT_TRUE(got_last)
+			TH_LOG("no LAST at counter %" PRIu64, umn_counter(s->counter));
 	}
-	ASSERT_EQ(*s->counter, final_last);
+	ASSERT_EQ(umn_counter(s->counter), final_last);
 	check_last(s, final_last);
 	ASSERT_FALSE(atomic_load(&s->failed)) TH_LOG("%s", s->failure);
 
@@ -559,15 +563,15 @@ TEST_F_TIMEOUT(stress, concurrent_register_invalidate_read_loses_no_event, HANG_
 	EXPECT_EQ(k, info.registrations);
 
 	/* One counter step per invalidating call, unless the kernel added some. */
-	ASSERT_LE(atomic_load(&s->hit_calls), *s->counter);
+	ASSERT_LE(atomic_load(&s->hit_calls), umn_counter(s->counter));
 	if (atomic_load(&s->anomalies)) {
-		ASSERT_LT(atomic_load(&s->hit_calls), *s->counter)
+		ASSERT_LT(atomic_load(&s->hit_calls), umn_counter(s->counter))
 			TH_LOG("%" PRIu64 " anomalies, first: %s",
 			       atomic_load(&s->anomalies), s->anomaly);
 		TH_LOG("%" PRIu64 " anomalies (first: %s) explained by %" PRIu64
 		       " invalidations the kernel made on its own",
 		       atomic_load(&s->anomalies), s->anomaly,
-		       *s->counter - atomic_load(&s->hit_calls));
+		       umn_counter(s->counter) - atomic_load(&s->hit_calls));
 	}
 
 	TH_LOG("%ld s: %" PRIu64 " cookies, %" PRIu64 " invalidated by %" PRIu64
@@ -578,7 +582,7 @@ TEST_F_TIMEOUT(stress, concurrent_register_invalidate_read_loses_no_event, HANG_
 	       atomic_load(&s->hits),
 	       atomic_load(&s->hit_calls), atomic_load(&s->unregs), atomic_load(&s->early_unregs),
 	       atomic_load(&s->events), atomic_load(&s->lasts), atomic_load(&s->reads),
-	       *s->counter);
+	       umn_counter(s->counter));
 	ASSERT_LT(0, atomic_load(&s->hits));
 	ASSERT_LT(0, atomic_load(&s->lasts));
 }

@@ -91,12 +91,29 @@ static inline int umn_unregister(int fd, uint64_t cookie)
 	return ioctl(fd, UMMUNOTIFY_UNREGISTER_REGION, &cookie) ? -errno : 0;
 }
 
-/* Maps the counter page read-only; NULL (errno set) on failure. */
-static inline volatile uint64_t *umn_map_counter(int fd)
+/*
+ * Maps the counter page read-only; NULL (errno set) on failure.  Read the
+ * counter with umn_counter().
+ */
+static inline const uint64_t *umn_map_counter(int fd)
 {
 	void *p = mmap(NULL, umn_page_size(), PROT_READ, MAP_SHARED, fd, 0);
 
-	return p == MAP_FAILED ? NULL : (volatile uint64_t *)p;
+	return p == MAP_FAILED ? NULL : (const uint64_t *)p;
+}
+
+/*
+ * The counter at @counter (a mapped counter page), now: a relaxed atomic
+ * load, user space's READ_ONCE().  The kernel stores the counter at any
+ * time (WRITE_ONCE(), one 64-bit store), so every call must load it
+ * afresh and in one piece; the tests compare the value only (the events
+ * come by read(), under the file's lock), so no ordering against other
+ * accesses is needed, and the system calls they compare it around are
+ * compiler barriers.
+ */
+static inline uint64_t umn_counter(const uint64_t *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
 }
 
 /*
@@ -272,7 +289,8 @@ static inline int umn_drain(int fd, struct umn_drain *d)
 					return umn_drain_fail(d, "LAST at %zu of %zu records",
 							      i, count);
 				if (ev->flags || ev->hint_start || ev->hint_end)
-					return umn_drain_fail(d, "LAST with flags %#x hint %#llx-%#llx",
+					return umn_drain_fail(d,
+							      "LAST with flags %#x hint %#llx-%#llx",
 							      ev->flags,
 							      (unsigned long long)ev->hint_start,
 							      (unsigned long long)ev->hint_end);

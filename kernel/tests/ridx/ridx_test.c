@@ -141,11 +141,11 @@ static void new_wave(void)
 	if (below(64) == 0) {
 		wave_size = 16000;
 	} else {
-		wave_size = sizes[below(sizeof(sizes) / sizeof(sizes[0]))];
+		wave_size = sizes[below(ARRAY_SIZE(sizes))];
 		wave_size = 1 + below(wave_size) + wave_size / 2;
 	}
-	key_space = spaces[below(sizeof(spaces) / sizeof(spaces[0]))];
-	max_len = lens[below(sizeof(lens) / sizeof(lens[0]))];
+	key_space = spaces[below(ARRAY_SIZE(spaces))];
+	max_len = lens[below(ARRAY_SIZE(lens))];
 	growing = true;
 	destroy_at_end = below(4) == 0;
 	insert_order = below(3);
@@ -189,7 +189,7 @@ static void do_insert(void)
 	it->in = true;
 	it->pos = npresent;
 	present[npresent++] = i;
-	if (it->entry.leaf == NULL)
+	if (!it->entry.leaf)
 		fail("insert [%lx, %lx]: the entry has no leaf", it->entry.start,
 		     it->entry.last);
 }
@@ -210,7 +210,7 @@ static void do_remove(void)
 	it = &pool[present[pos]];
 
 	ridx_free_nodes(ridx_remove(&idx, &it->entry));
-	if (it->entry.leaf != NULL)
+	if (it->entry.leaf)
 		fail("remove [%lx, %lx]: the entry still has a leaf", it->entry.start,
 		     it->entry.last);
 	it->in = false;
@@ -303,7 +303,7 @@ static void check_no_nodes_left(void)
 
 	/* An empty index keeps its reserve until ridx_destroy(). */
 	ridx_destroy(&idx, count_destroyed);
-	for (i = 0; i < sizeof(shim_caches) / sizeof(shim_caches[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(shim_caches); i++)
 		if (shim_caches[i] && shim_caches[i]->live)
 			fail("%ld nodes were not freed", shim_caches[i]->live);
 }
@@ -336,7 +336,7 @@ static void one_operation(void)
 		deepest = idx.height;
 }
 
-static void usage(void)
+static void print_usage(void)
 {
 	fprintf(stderr, "usage: ridx-test [--seed S] [--ops N]\n");
 	exit(2);
@@ -350,7 +350,7 @@ static unsigned long parse_number(const char *s)
 	errno = 0;
 	v = strtoul(s, &end, 0);
 	if (errno || !*s || *end)
-		usage();
+		print_usage();
 	return v;
 }
 
@@ -366,7 +366,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--ops") && i + 1 < argc)
 			ops_wanted = parse_number(argv[++i]);
 		else
-			usage();
+			print_usage();
 	}
 	printf("range-index: seed %" PRIu64 ", %lu operations (replay: --seed %" PRIu64 ")\n",
 	       seed, ops_wanted, seed);

@@ -16,21 +16,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* sparse's annotation of a type not to mix with others: nothing to a compiler. */
+#define __bitwise
+
 typedef uint32_t u32;
 typedef uint64_t u64;
-typedef unsigned int gfp_t;
+typedef unsigned int __bitwise gfp_t;
 
 #define GFP_KERNEL		0U
 #define GFP_KERNEL_ACCOUNT	0U
 #define SLAB_ACCOUNT		0U
 
 /* The test builds the debug configuration: 1 or 0, never undefined. */
-#define IS_ENABLED(option)	(option)
+#define IS_ENABLED(CONFIG_option)	(CONFIG_option)
 
-#define READ_ONCE(x)		(*(const volatile __typeof__(x) *)&(x))
+/* The kernel's READ_ONCE() of a scalar: one relaxed load, in one piece. */
+#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 
-#define min(a, b)		((a) < (b) ? (a) : (b))
-#define max(a, b)		((a) > (b) ? (a) : (b))
+/* Each argument evaluated once, as the kernel's. */
+#define min(a, b)		({				\
+	__typeof__(a) __min_a = (a);				\
+	__typeof__(b) __min_b = (b);				\
+								\
+	__min_a < __min_b ? __min_a : __min_b;			\
+})
+#define max(a, b)		({				\
+	__typeof__(a) __max_a = (a);				\
+	__typeof__(b) __max_b = (b);				\
+								\
+	__max_a > __max_b ? __max_a : __max_b;			\
+})
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
 extern unsigned long shim_warnings;
 
@@ -63,7 +80,7 @@ static inline struct kmem_cache *shim_cache_create(size_t size)
 	if (!cache)
 		return NULL;
 	cache->size = size;
-	for (i = 0; i < sizeof(shim_caches) / sizeof(shim_caches[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(shim_caches); i++) {
 		if (!shim_caches[i]) {
 			shim_caches[i] = cache;
 			break;
@@ -102,8 +119,8 @@ static inline void kmem_cache_destroy(struct kmem_cache *cache)
 	if (!cache)
 		return;
 	if (cache->live)
-		WARN_ONCE(1, "kmem_cache_destroy: %ld objects still allocated", cache->live);
-	for (i = 0; i < sizeof(shim_caches) / sizeof(shim_caches[0]); i++)
+		WARN_ONCE(1, "%s: %ld objects still allocated", __func__, cache->live);
+	for (i = 0; i < ARRAY_SIZE(shim_caches); i++)
 		if (shim_caches[i] == cache)
 			shim_caches[i] = NULL;
 	free(cache);

@@ -30,37 +30,11 @@
 #endif
 #define BENIGN_MPOL_BIND	2
 
-/* fdinfo's per-file counts of invalidations that hit a registration. */
-struct benign_counts {
-	long long reported;
-	long long filtered;
-};
-
-static int read_counts(int fd, struct benign_counts *c)
-{
-	char path[64], line[256];
-	int seen = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "invalidations_reported:\t%lld", &c->reported) == 1)
-			seen |= 1;
-		else if (sscanf(line, "invalidations_filtered:\t%lld", &c->filtered) == 1)
-			seen |= 2;
-	}
-	fclose(f);
-	return seen == 3 ? 0 : -EPROTO;
-}
-
 FIXTURE(benign) {
 	int fd;
 	const uint64_t *counter;
 	size_t pg;
-	struct benign_counts before;
+	struct umn_counts before;
 };
 
 FIXTURE_VARIANT(benign) {
@@ -112,7 +86,7 @@ FIXTURE_SETUP(benign)
 	ASSERT_EQ(asked, features);
 	self->counter = umn_map_counter(self->fd);
 	ASSERT_NE(NULL, self->counter) TH_LOG("mmap counter: %s", strerror(errno));
-	ASSERT_EQ(0, read_counts(self->fd, &self->before));
+	ASSERT_EQ(0, umn_read_counts(self->fd, &self->before));
 	ASSERT_EQ(0, self->before.reported);
 	ASSERT_EQ(0, self->before.filtered);
 }
@@ -130,10 +104,10 @@ FIXTURE_TEARDOWN(benign)
 static void expect_kept(struct __test_metadata *_metadata, int fd,
 			const uint64_t *counter, bool skip, uint64_t cookie)
 {
-	struct benign_counts c;
+	struct umn_counts c;
 	unsigned int times;
 
-	ASSERT_EQ(0, read_counts(fd, &c));
+	ASSERT_EQ(0, umn_read_counts(fd, &c));
 	TH_LOG("counter %" PRIu64 ", fdinfo reported %lld filtered %lld",
 	       umn_counter(counter), c.reported, c.filtered);
 	if (skip) {
@@ -159,10 +133,10 @@ static void expect_kept(struct __test_metadata *_metadata, int fd,
 static void expect_reported(struct __test_metadata *_metadata, int fd,
 			    const uint64_t *counter, uint64_t cookie)
 {
-	struct benign_counts c;
+	struct umn_counts c;
 	unsigned int times;
 
-	ASSERT_EQ(0, read_counts(fd, &c));
+	ASSERT_EQ(0, umn_read_counts(fd, &c));
 	TH_LOG("counter %" PRIu64 ", fdinfo reported %lld filtered %lld",
 	       umn_counter(counter), c.reported, c.filtered);
 	ASSERT_LE(1, umn_counter(counter));
@@ -336,14 +310,14 @@ TEST_F(benign, userfaultfd_write_protect_keeps_registration)
 TEST_F(benign, madv_cold_invalidates_nothing)
 {
 	char *p = umn_map_pages(4);
-	struct benign_counts c;
+	struct umn_counts c;
 
 	ASSERT_NE(NULL, p);
 	fill(p, 4 * self->pg, 0x3b);
 	ASSERT_EQ(0, umn_register_ptr(self->fd, p, 4 * self->pg, 7));
 	ASSERT_EQ(0, madvise(p, 4 * self->pg, MADV_COLD)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(0, umn_counter(self->counter));
-	ASSERT_EQ(0, read_counts(self->fd, &c));
+	ASSERT_EQ(0, umn_read_counts(self->fd, &c));
 	EXPECT_EQ(0, c.reported);
 	EXPECT_EQ(0, c.filtered);
 	umn_expect_no_event(self->fd);

@@ -196,32 +196,6 @@ static bool all_bytes(const char *p, size_t len, int byte)
 	return true;
 }
 
-/* fdinfo's per-file counts of invalidations that hit a registration. */
-struct fork_counts {
-	long long reported;
-	long long filtered;
-};
-
-static int read_counts(int fd, struct fork_counts *c)
-{
-	char path[64], line[256];
-	int seen = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "invalidations_reported:\t%lld", &c->reported) == 1)
-			seen |= 1;
-		else if (sscanf(line, "invalidations_filtered:\t%lld", &c->filtered) == 1)
-			seen |= 2;
-	}
-	fclose(f);
-	return seen == 3 ? 0 : -EPROTO;
-}
-
 /*
  * AnonHugePages of the mapping that starts at @start, in kB (huge pages
  * mapped by a PMD; a split huge page no longer counts), or -errno.
@@ -305,7 +279,7 @@ static bool any_frame(const __u64 *frames, size_t n)
 struct fork_thp_state {
 	int fd;
 	const __u64 *counter;
-	struct fork_counts counts;	/* fdinfo's, as last checked */
+	struct umn_counts counts;	/* fdinfo's, as last checked */
 	size_t pg;
 	void *reserved;			/* PROT_NONE around the region */
 	size_t reserved_len;
@@ -454,10 +428,10 @@ static void expect_blocks(struct __test_metadata *_metadata,
 			  unsigned int moves, unsigned int hits,
 			  unsigned int filtered)
 {
-	struct fork_counts c;
+	struct umn_counts c;
 	unsigned int i, times;
 
-	ASSERT_EQ(0, read_counts(st->fd, &c));
+	ASSERT_EQ(0, umn_read_counts(st->fd, &c));
 	TH_LOG("counter %llu (from %llu), fdinfo reported %lld filtered %lld",
 	       (unsigned long long)counter_now(st), (unsigned long long)base,
 	       c.reported - st->counts.reported, c.filtered - st->counts.filtered);
@@ -555,7 +529,7 @@ FIXTURE_SETUP(fork_thp)
 	ASSERT_EQ(variant->features, features);
 	st->counter = (const __u64 *)umn_map_counter(st->fd);
 	ASSERT_NE(NULL, st->counter) TH_LOG("mmap counter: %s", strerror(errno));
-	ASSERT_EQ(0, read_counts(st->fd, &st->counts));
+	ASSERT_EQ(0, umn_read_counts(st->fd, &st->counts));
 }
 
 FIXTURE_TEARDOWN(fork_thp)

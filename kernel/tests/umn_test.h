@@ -218,6 +218,20 @@ static inline int umn_fdinfo_value(int fd, const char *name, long long *value)
 	return ret;
 }
 
+/* fdinfo's per-file counts of invalidations that hit a registration. */
+struct umn_counts {
+	long long reported;
+	long long filtered;
+};
+
+/* Reads both counts; 0, or the error of the first that cannot be read. */
+static inline int umn_read_counts(int fd, struct umn_counts *c)
+{
+	int ret = umn_fdinfo_value(fd, "invalidations_reported", &c->reported);
+
+	return ret ? ret : umn_fdinfo_value(fd, "invalidations_filtered", &c->filtered);
+}
+
 /* Number of registrations in fdinfo, or -1 if fdinfo cannot be read. */
 static inline long long umn_registrations(int fd)
 {

@@ -6,7 +6,12 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 
-/** The memory calls the guest tests use to change mappings (x86_64/arm64 constants). */
+/**
+ * The libc calls of the guest tests: those that change mappings, and the pipe calls of the
+ * imitation NIC ({@link PinnedPages}: a pipe that holds references to user pages, vmsplice, and
+ * copies of those references, tee). Linux constants of the generic ABI (x86_64, arm64);
+ * size_t/ssize_t mapped to long: LP64 only.
+ */
 final class GuestLibC {
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
@@ -17,6 +22,11 @@ final class GuestLibC {
     static final int MREMAP_MAYMOVE = 1;
     static final int MREMAP_FIXED = 2;
     static final int MADV_DONTNEED = 4;
+    static final int O_CLOEXEC = 0x80000;
+    /** fcntl(2) command: set a pipe's capacity in bytes (rounded up to a power of 2 pages). */
+    static final int F_SETPIPE_SZ = 1031;
+    /** splice(2) flag: fail with EAGAIN rather than block on a full or empty pipe. */
+    static final int SPLICE_F_NONBLOCK = 0x02;
 
     static {
         Native.register(GuestLibC.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
@@ -35,6 +45,18 @@ final class GuestLibC {
 
     static native int madvise(Pointer address, long length, int advice)
             throws LastErrorException;
+
+    /** Fills {@code fds} with the read end, then the write end, of a new pipe. */
+    static native int pipe2(int[] fds, int flags) throws LastErrorException;
+
+    static native int fcntl(int fd, int command, int argument) throws LastErrorException;
+
+    /** Splices the user pages described by {@code segments} iovecs into the pipe {@code fd}. */
+    static native long vmsplice(int fd, Pointer iovecs, long segments, int flags)
+            throws LastErrorException;
+
+    /** Duplicates up to {@code length} bytes of pipe {@code in} into pipe {@code out}. */
+    static native long tee(int in, int out, long length, int flags) throws LastErrorException;
 
     /** A fresh private anonymous read-write mapping. */
     static long mapAnonymous(long length) {

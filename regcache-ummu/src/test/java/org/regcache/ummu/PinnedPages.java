@@ -69,8 +69,8 @@ final class PinnedPages implements AutoCloseable {
             for (long done = 0; done < length; ) {
                 iovec.setLong(0, address + done);
                 iovec.setLong(8, length - done);
-                long spliced = GuestPipes.vmsplice(pipe[1], iovec, 1,
-                        GuestPipes.SPLICE_F_NONBLOCK);
+                long spliced = GuestLibC.vmsplice(pipe[1], iovec, 1,
+                        GuestLibC.SPLICE_F_NONBLOCK);
                 if (spliced <= 0) {
                     throw new IllegalStateException("vmsplice returned " + spliced);
                 }
@@ -94,8 +94,8 @@ final class PinnedPages implements AutoCloseable {
     long[] firstLongs() {
         int[] scratch = pipeFor(length);
         try (Memory bytes = new Memory(length)) {
-            long copied = GuestPipes.tee(pipe[0], scratch[1], length,
-                    GuestPipes.SPLICE_F_NONBLOCK);
+            long copied = GuestLibC.tee(pipe[0], scratch[1], length,
+                    GuestLibC.SPLICE_F_NONBLOCK);
             if (copied != length) {
                 throw new IllegalStateException("tee copied " + copied + " of " + length
                         + " pinned bytes");
@@ -134,9 +134,9 @@ final class PinnedPages implements AutoCloseable {
     /** A pipe whose capacity holds {@code length} bytes of whole pages. */
     private static int[] pipeFor(long length) {
         int[] fds = new int[2];
-        GuestPipes.pipe2(fds, GuestPipes.O_CLOEXEC);
+        GuestLibC.pipe2(fds, GuestLibC.O_CLOEXEC);
         try {
-            int capacity = GuestPipes.fcntl(fds[1], GuestPipes.F_SETPIPE_SZ,
+            int capacity = GuestLibC.fcntl(fds[1], GuestLibC.F_SETPIPE_SZ,
                     Math.toIntExact(length));
             if (capacity < length) {
                 throw new IllegalStateException("pipe capacity " + capacity + " < " + length);

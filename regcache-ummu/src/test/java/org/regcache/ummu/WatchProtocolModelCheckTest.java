@@ -1,0 +1,120 @@
+package org.regcache.ummu;
+
+import java.util.function.Supplier;
+import org.jetbrains.lincheck.Lincheck;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.verifier.EpsilonVerifier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Model checks (Lincheck) of the source's watch/unwatch/drain protocol with invalidations in
+ * progress, on {@link WatchProtocolModel} and {@link ModelCheckedDevice}, with the delivery
+ * oracle of {@code InvalidationSource.watch}. Bounded by scenarios and invocations, never time
+ * ({@code -Dmodelcheck.scale=N} for a deeper search).
+ *
+ * <p>Random scenarios of watch, unwatch, drain, invalidation start and end from two threads on
+ * what the source does with the current module: REPORT_AT_END agreed, registrations of ended
+ * watches kept and adopted. And issue 18's races as fixed scenarios, every interleaving within
+ * the bound explored, on a module without the feature and with it: the recipient named only
+ * after REGISTER returned, and a registration adopted without REPORT_AT_END, both fail at
+ * commit c7166cf.
+ */
+public class WatchProtocolModelCheckTest {
+    /** -Dmodelcheck.scale=N explores N times as many scenarios and interleavings. */
+    private static final int SCALE = Integer.getInteger("modelcheck.scale", 1);
+
+    /** A module without REPORT_AT_END; every ended watch unregistered (none kept). */
+    public static class SeedModuleNothingKept extends WatchProtocolModel {
+        public SeedModuleNothingKept() {
+            super(false, 0);
+        }
+    }
+
+    /** A module without REPORT_AT_END, the source asked to keep registrations. */
+    public static class SeedModuleKeepingAsked extends WatchProtocolModel {
+        public SeedModuleKeepingAsked() {
+            super(false, UmmunotifyInvalidationSource.KEPT_REGISTRATIONS);
+        }
+    }
+
+    /** A module with REPORT_AT_END: registrations of ended watches kept and adopted. */
+    public static class ReportAtEndKeeping extends WatchProtocolModel {
+        public ReportAtEndKeeping() {
+            super(true, UmmunotifyInvalidationSource.KEPT_REGISTRATIONS);
+        }
+    }
+
+    @Test
+    void reportAtEndModuleWithKeptRegistrationsReportsEveryInvalidation() {
+        new ModelCheckingOptions()
+                .verifier(EpsilonVerifier.class) // the oracle is everyInvalidationReported()
+                .threads(2)
+                .actorsPerThread(4)
+                .actorsBefore(1)
+                .actorsAfter(0)
+                .iterations(10 * SCALE)
+                .invocationsPerIteration(50)
+                .check(ReportAtEndKeeping.class);
+    }
+
+    /**
+     * Issue 18, race 2: a new registration's event, read by another thread's drain between
+     * REGISTER and the return of watch(), must reach the sink. The test thread watches a range
+     * while another thread's munmap() of it is in progress and drains; the munmap() ends after
+     * both.
+     */
+    @Test
+    void eventOfANewRegistrationReadBeforeRegisterReturnsIsDelivered() {
+        Lincheck.runConcurrentTest(100 * SCALE, () -> {
+            WatchProtocolModel model = new SeedModuleNothingKept();
+            Thread unmapper = new Thread(() -> {
+                model.invalidateStart(1, 0);
+                model.drain();
+            });
+            unmapper.start();
+            model.watch(0, 0);
+            join(unmapper);
+            model.everyInvalidationReported(); // ends the munmap(), drains, checks
+        });
+    }
+
+    /**
+     * Issue 18, race 1: a watch that could adopt a registration whose event was read while its
+     * invalidation was in progress must be told of that invalidation. Cookie 1 watches the
+     * range; another thread's munmap() of it starts, while the test thread drains (cookie 1
+     * invalidated and unwatched: its registration parked, if the source keeps any) and watches
+     * the same range again; the munmap() ends after both. On a module without REPORT_AT_END the
+     * source must not keep registrations at all.
+     */
+    @Test
+    void watchOfARangeUnderInvalidationIsToldOfItOnAModuleWithoutReportAtEnd() {
+        watchAgainDuringAnInvalidation(SeedModuleKeepingAsked::new);
+    }
+
+    /** The same, adopting: the module's report at the invalidation's end tells the adopter. */
+    @Test
+    void watchAdoptingARegistrationDuringAnInvalidationIsToldOfItByTheReportAtEnd() {
+        watchAgainDuringAnInvalidation(ReportAtEndKeeping::new);
+    }
+
+    private static void watchAgainDuringAnInvalidation(Supplier<WatchProtocolModel> device) {
+        Lincheck.runConcurrentTest(50 * SCALE, () -> {
+            WatchProtocolModel model = device.get();
+            model.watch(0, 0);
+            Thread unmapper = new Thread(() -> model.invalidateStart(1, 0));
+            unmapper.start();
+            model.drain();
+            model.watch(0, 0);
+            join(unmapper);
+            model.everyInvalidationReported(); // ends the munmap(), drains, checks
+        });
+    }
+
+    private static void join(Thread thread) {
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

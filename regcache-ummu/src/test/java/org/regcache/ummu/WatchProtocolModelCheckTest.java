@@ -1,9 +1,9 @@
 package org.regcache.ummu;
 
-import java.util.function.Supplier;
 import org.jetbrains.lincheck.Lincheck;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.verifier.EpsilonVerifier;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,6 +44,21 @@ public class WatchProtocolModelCheckTest {
         }
     }
 
+    /**
+     * Runs the classes' static initialisers (JNA's native library for the source's event
+     * buffer, slf4j) once before any model check, not inside its first invocation: there they
+     * would be analysed step by step, and a slow first invocation on a loaded machine can exceed
+     * Lincheck's per-invocation timeout (30 s), which it reports as a hang.
+     */
+    @BeforeAll
+    static void initialiseClassesOutsideTheModelChecker() {
+        WatchProtocolModel model = new ReportAtEndKeeping();
+        model.watch(0, 0);
+        model.invalidateStart(1, 1);
+        model.drain();
+        model.everyInvalidationReported();
+    }
+
     @Test
     void reportAtEndModuleWithKeptRegistrationsReportsEveryInvalidation() {
         new ModelCheckingOptions()
@@ -67,10 +82,7 @@ public class WatchProtocolModelCheckTest {
     void eventOfANewRegistrationReadBeforeRegisterReturnsIsDelivered() {
         Lincheck.runConcurrentTest(100 * SCALE, () -> {
             WatchProtocolModel model = new SeedModuleNothingKept();
-            Thread unmapper = new Thread(() -> {
-                model.invalidateStart(1, 0);
-                model.drain();
-            });
+            Thread unmapper = new Unmapper(model, true);
             unmapper.start();
             model.watch(0, 0);
             join(unmapper);
@@ -88,26 +100,47 @@ public class WatchProtocolModelCheckTest {
      */
     @Test
     void watchOfARangeUnderInvalidationIsToldOfItOnAModuleWithoutReportAtEnd() {
-        watchAgainDuringAnInvalidation(SeedModuleKeepingAsked::new);
+        Lincheck.runConcurrentTest(50 * SCALE, () -> watchAgainDuringAnInvalidation(
+                new SeedModuleKeepingAsked()));
     }
 
     /** The same, adopting: the module's report at the invalidation's end tells the adopter. */
     @Test
     void watchAdoptingARegistrationDuringAnInvalidationIsToldOfItByTheReportAtEnd() {
-        watchAgainDuringAnInvalidation(ReportAtEndKeeping::new);
+        Lincheck.runConcurrentTest(50 * SCALE, () -> watchAgainDuringAnInvalidation(
+                new ReportAtEndKeeping()));
     }
 
-    private static void watchAgainDuringAnInvalidation(Supplier<WatchProtocolModel> device) {
-        Lincheck.runConcurrentTest(50 * SCALE, () -> {
-            WatchProtocolModel model = device.get();
-            model.watch(0, 0);
-            Thread unmapper = new Thread(() -> model.invalidateStart(1, 0));
-            unmapper.start();
-            model.drain();
-            model.watch(0, 0);
-            join(unmapper);
-            model.everyInvalidationReported(); // ends the munmap(), drains, checks
-        });
+    private static void watchAgainDuringAnInvalidation(WatchProtocolModel model) {
+        model.watch(0, 0);
+        Thread unmapper = new Unmapper(model, false);
+        unmapper.start();
+        model.drain();
+        model.watch(0, 0);
+        join(unmapper);
+        model.everyInvalidationReported(); // ends the munmap(), drains, checks
+    }
+
+    /**
+     * A munmap() of range 0 on thread id 1, left in progress, then a drain if asked. A class,
+     * not a lambda: Lincheck sees its fields, so it sees the model shared between threads.
+     */
+    private static final class Unmapper extends Thread {
+        private final WatchProtocolModel model;
+        private final boolean drains;
+
+        Unmapper(WatchProtocolModel model, boolean drains) {
+            this.model = model;
+            this.drains = drains;
+        }
+
+        @Override
+        public void run() {
+            model.invalidateStart(1, 0);
+            if (drains) {
+                model.drain();
+            }
+        }
     }
 
     private static void join(Thread thread) {

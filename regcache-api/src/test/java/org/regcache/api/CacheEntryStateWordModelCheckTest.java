@@ -1,5 +1,7 @@
 package org.regcache.api;
 
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
@@ -237,13 +239,13 @@ public class CacheEntryStateWordModelCheckTest {
         public boolean equals(Object o) {
             return o instanceof Life l && refs == l.refs && hits == l.hits
                     && detached == l.detached && untracked == l.untracked
-                    && indexed == l.indexed && java.util.Arrays.equals(pins, l.pins);
+                    && indexed == l.indexed && Arrays.equals(pins, l.pins);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(refs, hits, detached, untracked, indexed,
-                    java.util.Arrays.hashCode(pins));
+            return Objects.hash(refs, hits, detached, untracked, indexed,
+                    Arrays.hashCode(pins));
         }
     }
 }

@@ -52,22 +52,19 @@ public class ChunkIndexPublicationModelCheckTest {
     /** Clock value after each entry's insertion returned, by cookie; 0 until then. */
     private final long[] insertedAt = new long[MAX_ENTRIES];
     /** Entries created, by Lincheck thread id; each written by its own thread only. */
-    @SuppressWarnings("unchecked")
-    private final List<CacheEntry>[] created = new List[MAX_THREAD_IDS];
+    private final List<List<CacheEntry>> created = new ArrayList<>();
     /** The first rule broken (lock-free: the test checks obstruction freedom). */
     private final AtomicReference<String> violation = new AtomicReference<>();
     /** Handles held, by Lincheck thread id; each written by its own thread only. */
-    @SuppressWarnings("unchecked")
-    private final ArrayDeque<CacheEntry>[] held = new ArrayDeque[MAX_THREAD_IDS];
+    private final List<ArrayDeque<CacheEntry>> held = new ArrayList<>();
     /** Each thread's returned invalidations: {range, clock before it began}. */
-    @SuppressWarnings("unchecked")
-    private final List<long[]>[] invalidatedBy = new List[MAX_THREAD_IDS];
+    private final List<List<long[]>> invalidatedBy = new ArrayList<>();
 
     public ChunkIndexPublicationModelCheckTest() {
         for (int t = 0; t < MAX_THREAD_IDS; t++) {
-            held[t] = new ArrayDeque<>();
-            invalidatedBy[t] = new ArrayList<>();
-            created[t] = new ArrayList<>();
+            held.add(new ArrayDeque<>());
+            invalidatedBy.add(new ArrayList<>());
+            created.add(new ArrayList<>());
         }
     }
 
@@ -94,14 +91,14 @@ public class ChunkIndexPublicationModelCheckTest {
             hit = miss(thread, start, end);
         }
         checkHandedOut(thread, hit, start, end);
-        held[thread].add(hit);
+        held.get(thread).add(hit);
     }
 
     /** The miss path: a new entry, registered, then inserted unless a covering one won. */
     private CacheEntry miss(int thread, long start, long end) {
         CacheEntry e = new CacheEntry(nextCookie.incrementAndGet(), start, end,
                 (int) ((end - start) / PAGE), true, 1);
-        created[thread].add(e);
+        created.get(thread).add(e);
         e.registration = new ModelRegistration(start, end);
         e.accessMask = 0;
         CacheEntry winner = index.insertOrPinCovering(e);
@@ -136,7 +133,7 @@ public class ChunkIndexPublicationModelCheckTest {
     }
 
     private void releaseOldest(int thread) {
-        CacheEntry e = held[thread].poll();
+        CacheEntry e = held.get(thread).poll();
         if (e == null) {
             return;
         }
@@ -172,7 +169,7 @@ public class ChunkIndexPublicationModelCheckTest {
                 }
             }
         });
-        invalidatedBy[thread].add(new long[] {start, end, began});
+        invalidatedBy.get(thread).add(new long[] {start, end, began});
     }
 
     /**
@@ -201,7 +198,7 @@ public class ChunkIndexPublicationModelCheckTest {
             violate("handed out an entry whose registration was deregistered: " + e);
         }
         long inserted = insertedAt[(int) e.cookie];
-        for (long[] inv : invalidatedBy[thread]) {
+        for (long[] inv : invalidatedBy.get(thread)) {
             if (inv[0] < e.end && e.start < inv[1] && inserted != 0 && inserted < inv[2]) {
                 violate("handed out " + e + ", indexed before an invalidation of ["
                         + inv[0] + ", " + inv[1] + ") that this thread saw return");
@@ -255,7 +252,7 @@ public class ChunkIndexPublicationModelCheckTest {
                 .actorsBefore(1)
                 .actorsAfter(1)
                 .iterations(30 * Integer.getInteger("modelcheck.scale", 1))
-                .invocationsPerIteration(50)
+                .invocationsPerIteration(20)
                 .check(getClass());
     }
 

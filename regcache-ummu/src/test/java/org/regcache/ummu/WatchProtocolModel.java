@@ -79,11 +79,9 @@ public class WatchProtocolModel {
     private final AtomicLong nextCookie = new AtomicLong();
     private final WatchRecord[] byCookie = new WatchRecord[MAX_COOKIES];
     /** By Lincheck thread id, each written by its own thread only (and by the final check). */
-    @SuppressWarnings("unchecked")
-    private final List<WatchRecord>[] watchesBy = new List[MAX_THREAD_IDS];
+    private final List<List<WatchRecord>> watchesBy = new ArrayList<>();
     private final InvalidationRecord[] inProgressBy = new InvalidationRecord[MAX_THREAD_IDS];
-    @SuppressWarnings("unchecked")
-    private final List<InvalidationRecord>[] endedBy = new List[MAX_THREAD_IDS];
+    private final List<List<InvalidationRecord>> endedBy = new ArrayList<>();
 
     /**
      * @param reportsAtEnd      whether the device agreed to UMMUNOTIFY_FEATURE_REPORT_AT_END
@@ -95,8 +93,8 @@ public class WatchProtocolModel {
         source = new UmmunotifyInvalidationSource(device, false, keptRegistrations);
         source.start(new CacheLikeSink());
         for (int t = 0; t < MAX_THREAD_IDS; t++) {
-            watchesBy[t] = new ArrayList<>();
-            endedBy[t] = new ArrayList<>();
+            watchesBy.add(new ArrayList<>());
+            endedBy.add(new ArrayList<>());
         }
     }
 
@@ -113,7 +111,7 @@ public class WatchProtocolModel {
             byCookie[(int) w.cookie] = w;
             source.watch(w.cookie, start(range), end(range) - start(range));
             w.returned = clock.incrementAndGet();
-            watchesBy[thread].add(w);
+            watchesBy.get(thread).add(w);
         } catch (RegistrationException | RuntimeException | Error e) {
             fail("watch threw " + e);
         }
@@ -123,7 +121,7 @@ public class WatchProtocolModel {
     @Operation
     public void unwatch(@Param(gen = ThreadIdGen.class) int thread) {
         try {
-            for (WatchRecord w : watchesBy[thread]) {
+            for (WatchRecord w : watchesBy.get(thread)) {
                 if (unwatchOnce(w)) {
                     return;
                 }
@@ -171,7 +169,7 @@ public class WatchProtocolModel {
             inv.endBegan = clock.incrementAndGet();
             device.end(inv.inProgress);
             inv.endReturned = clock.incrementAndGet();
-            endedBy[thread].add(inv);
+            endedBy.get(thread).add(inv);
         } catch (RuntimeException | Error e) {
             fail("invalidateEnd threw " + e);
         }
@@ -219,8 +217,8 @@ public class WatchProtocolModel {
         List<WatchRecord> watches = new ArrayList<>();
         List<InvalidationRecord> ended = new ArrayList<>();
         for (int t = 0; t < MAX_THREAD_IDS; t++) {
-            watches.addAll(watchesBy[t]);
-            ended.addAll(endedBy[t]);
+            watches.addAll(watchesBy.get(t));
+            ended.addAll(endedBy.get(t));
         }
         for (InvalidationRecord inv : ended) {
             for (WatchRecord w : watches) {

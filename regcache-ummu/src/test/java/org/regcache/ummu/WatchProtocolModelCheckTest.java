@@ -67,8 +67,8 @@ public class WatchProtocolModelCheckTest {
                 .actorsPerThread(4)
                 .actorsBefore(1)
                 .actorsAfter(0)
-                .iterations(10 * SCALE)
-                .invocationsPerIteration(50)
+                .iterations(20 * SCALE)
+                .invocationsPerIteration(10)
                 .check(ReportAtEndKeeping.class);
     }
 

@@ -153,16 +153,6 @@ static void fill(char *p, size_t len, int byte)
 	memset(p, byte, len);
 }
 
-static bool all_bytes(const char *p, size_t len, int byte)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != (char)byte)
-			return false;
-	return true;
-}
-
 TEST_F(benign, mprotect_read_only_keeps_registration)
 {
 	char *p = umn_map_pages(4);
@@ -172,7 +162,7 @@ TEST_F(benign, mprotect_read_only_keeps_registration)
 	ASSERT_EQ(0, umn_register_ptr(self->fd, p, 4 * self->pg, 1));
 	ASSERT_EQ(0, mprotect(p, 4 * self->pg, PROT_READ));
 	expect_kept(_metadata, self->fd, self->counter, variant->skip_same_pages, 1);
-	EXPECT_TRUE(all_bytes(p, 4 * self->pg, 0x31));
+	EXPECT_TRUE(umn_all_bytes(p, 4 * self->pg, 0x31));
 	munmap(p, 4 * self->pg);
 }
 
@@ -200,7 +190,7 @@ TEST_F(benign, mprotect_none_and_back_keeps_registration)
 	ASSERT_EQ(0, mprotect(p, 2 * self->pg, PROT_NONE));
 	ASSERT_EQ(0, mprotect(p, 2 * self->pg, PROT_READ | PROT_WRITE));
 	expect_kept(_metadata, self->fd, self->counter, variant->skip_same_pages, 3);
-	EXPECT_TRUE(all_bytes(p, 2 * self->pg, 0x34));
+	EXPECT_TRUE(umn_all_bytes(p, 2 * self->pg, 0x34));
 	munmap(p, 2 * self->pg);
 }
 
@@ -302,7 +292,7 @@ TEST_F(benign, userfaultfd_write_protect_keeps_registration)
 	ASSERT_EQ(0, ioctl(uffd, UFFDIO_WRITEPROTECT, &wp))
 		TH_LOG("unprotect: %s", strerror(errno));
 	expect_kept(_metadata, self->fd, self->counter, variant->skip_same_pages, 8);
-	EXPECT_TRUE(all_bytes(p, 4 * self->pg, 0x3c));
+	EXPECT_TRUE(umn_all_bytes(p, 4 * self->pg, 0x3c));
 	close(uffd);
 	munmap(p, 4 * self->pg);
 }
@@ -321,7 +311,7 @@ TEST_F(benign, madv_cold_invalidates_nothing)
 	EXPECT_EQ(0, c.reported);
 	EXPECT_EQ(0, c.filtered);
 	umn_expect_no_event(self->fd);
-	EXPECT_TRUE(all_bytes(p, 4 * self->pg, 0x3b));
+	EXPECT_TRUE(umn_all_bytes(p, 4 * self->pg, 0x3b));
 	munmap(p, 4 * self->pg);
 }
 
@@ -520,7 +510,7 @@ TEST_F(benign, move_pages_to_other_node_is_reported)
 			     MPOL_MF_MOVE)) TH_LOG("move_pages: %s", strerror(errno));
 	ASSERT_EQ(target, status) TH_LOG("page not moved: status %d", status);
 	expect_reported(_metadata, self->fd, self->counter, 18);
-	EXPECT_TRUE(all_bytes(p, self->pg, 0x46));
+	EXPECT_TRUE(umn_all_bytes(p, self->pg, 0x46));
 	munmap(p, self->pg);
 }
 
@@ -544,7 +534,7 @@ TEST_F(benign, migrate_pages_to_other_node_is_reported)
 	ASSERT_LE(0, ret) TH_LOG("migrate_pages: %s", strerror(errno));
 	ASSERT_EQ(node ? 0 : 1, page_node(p));
 	expect_reported(_metadata, self->fd, self->counter, 19);
-	EXPECT_TRUE(all_bytes(p, self->pg, 0x47));
+	EXPECT_TRUE(umn_all_bytes(p, self->pg, 0x47));
 	munmap(p, self->pg);
 }
 

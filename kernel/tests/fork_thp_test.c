@@ -186,16 +186,6 @@ static int nic_write_pinned(struct pin_ring *r, const struct iovec *iov,
 	return ret;
 }
 
-static bool all_bytes(const char *p, size_t len, int byte)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != (char)byte)
-			return false;
-	return true;
-}
-
 /*
  * AnonHugePages of the mapping that starts at @start, in kB (huge pages
  * mapped by a PMD; a split huge page no longer counts), or -errno.
@@ -487,7 +477,7 @@ static void expect_same_pages(struct __test_metadata *_metadata,
 	ret = nic_write_pinned(&st->ring, st->pinned, st->npinned);
 	ASSERT_EQ(0, ret) TH_LOG("READ_FIXED: %s", strerror(-ret));
 	for (i = 0; i < st->npinned; i++) {
-		EXPECT_TRUE(all_bytes(st->pinned[i].iov_base, st->pinned[i].iov_len, NIC_BYTE))
+		EXPECT_TRUE(umn_all_bytes(st->pinned[i].iov_base, st->pinned[i].iov_len, NIC_BYTE))
 			TH_LOG("pinned buffer %zu is not what the mapping maps", i);
 	}
 }
@@ -563,7 +553,7 @@ TEST_F(fork_thp, pinned_thp_fork_reports_each_huge_page_once)
 	fork_child_exits(_metadata);
 	expect_blocks(_metadata, st, 0, NR_HUGE + wp, 1 + wp, !wp);
 	EXPECT_EQ(0, anon_huge_kb(st->region)) TH_LOG("the huge PMDs were not split");
-	EXPECT_TRUE(all_bytes(st->region, REGION_SIZE, FILL_BYTE));
+	EXPECT_TRUE(umn_all_bytes(st->region, REGION_SIZE, FILL_BYTE));
 	expect_same_pages(_metadata, st);
 }
 
@@ -614,7 +604,7 @@ TEST_F(fork_thp, pinned_nohugepage_fork_keeps_registrations)
 		SKIP(return, "%s", why);
 	fork_child_exits(_metadata);
 	expect_blocks(_metadata, st, 0, wp, wp, !wp);
-	EXPECT_TRUE(all_bytes(st->region, REGION_SIZE, FILL_BYTE));
+	EXPECT_TRUE(umn_all_bytes(st->region, REGION_SIZE, FILL_BYTE));
 	expect_same_pages(_metadata, st);
 }
 

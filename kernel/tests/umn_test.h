@@ -218,6 +218,17 @@ static inline int umn_fdinfo_value(int fd, const char *name, long long *value)
 	return ret;
 }
 
+/* Whether all @len bytes at @p are @byte. */
+static inline bool umn_all_bytes(const char *p, size_t len, int byte)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != (char)byte)
+			return false;
+	return true;
+}
+
 /* fdinfo's per-file counts of invalidations that hit a registration. */
 struct umn_counts {
 	long long reported;

@@ -38,6 +38,7 @@
 #include <linux/ummunotify.h>
 
 #include "cookie_table.h"
+#include "event_ring.h"
 #include "range_index.h"
 
 static unsigned int max_regions = 1U << 20;
@@ -47,7 +48,8 @@ MODULE_PARM_DESC(max_regions,
 
 /* Feature bits of UMMUNOTIFY_EXCHANGE_FEATURES we implement. */
 #define UMMUNOTIFY_KNOWN_FEATURES	(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES | \
-					 UMMUNOTIFY_FEATURE_REPORT_AT_END)
+					 UMMUNOTIFY_FEATURE_REPORT_AT_END | \
+					 UMMUNOTIFY_FEATURE_EVENT_RING)
 
 /* Invalidations in progress whose ranges we remember, per file. */
 #define UMMUNOTIFY_ACTIVE_SLOTS	16
@@ -65,9 +67,11 @@ MODULE_PARM_DESC(max_regions,
  *	not 0
  * @hint_end: end (exclusive) of the invalidated part if the queued event
  *	was caused by a single invalidation; 0 otherwise (no range ends at 0)
+ * @ring_seq: 1 + the sequence number of its last event in the event ring;
+ *	0 if it never had one
  *
  * All fields are protected by &ummunotify_file.wqh.lock.  Every byte here
- * is paid per registration: 80 on 64-bit, 51 to a 4 KiB slab.
+ * is paid per registration: 88 on 64-bit, 46 to a 4 KiB slab.
  */
 struct ummunotify_reg {
 	struct ridx_entry	range;
@@ -75,17 +79,22 @@ struct ummunotify_reg {
 	struct list_head	list;
 	unsigned long		hint_start;
 	unsigned long		hint_end;
+	u64			ring_seq;
 };
 
 /**
  * struct ummunotify_active - an invalidation between its start and end
  * @range: the notifier's range, which identifies it until its end
- * @reads: &ummunotify_file.nr_reads when it started: if still the same at
- *	its end, no event was read meanwhile and none needs reporting again
+ * @reads: &ummunotify_file.nr_reads when it started
+ * @ring_tail: the event ring's consumed entries when it started
+ *
+ * If both are the same at its end, no event was read or consumed meanwhile
+ * and none needs reporting again.
  */
 struct ummunotify_active {
 	const struct mmu_notifier_range	*range;
 	u64				reads;
+	u64				ring_tail;
 };
 
 struct ummunotify_read_batch;
@@ -102,7 +111,9 @@ struct ummunotify_read_batch;
  * @cookies: the same registrations by cookie (cookie_table.c); its
  *	buckets are allocated with GFP_KERNEL_ACCOUNT by REGISTER before it
  *	takes the lock
- * @invalid_list: registrations with a queued event, oldest first
+ * @invalid_list: registrations with an event queued for read(), oldest
+ *	first
+ * @ring: the event ring (UMMUNOTIFY_FEATURE_EVENT_RING), once mapped
  * @nr_regions: number of registrations
  * @nr_queued: length of @invalid_list
  * @reported: value of *@counter carried by the last LAST event read
@@ -136,14 +147,24 @@ struct ummunotify_read_batch;
  * a LAST event carrying *@counter when it empties the queue.  The file is
  * readable while events are queued or *@counter differs from @reported.
  *
+ * With an event ring, "queues an event" means: a registration already on
+ * @invalid_list merges the hit there; any other gets a new ring entry if
+ * the ring has room, and goes on @invalid_list (ring flag OVERFLOW) if
+ * not.  A ring entry is never changed once written: user space may be
+ * copying it.  Entries are written before the counter moves, and the
+ * counter is stored with release (event_ring.h says why nothing is lost).
+ * A registration is "queued" while it is on @invalid_list or its last ring
+ * entry is not consumed yet.
+ *
  * While an invalidation is in progress (in @active, or counted in
- * @nr_untracked), every registration it hits has an event queued or had
- * it read since: its start queued one for each registration there, and
- * REGISTER queues one for a registration it adds meanwhile.  So at its end
- * a registration it hits with no event queued had its event read while the
- * pages were still being changed; with UMMUNOTIFY_FEATURE_REPORT_AT_END
- * the end callback queues it again and bumps *@counter once more, so that
- * whoever re-pinned it after that read learns that the pages changed.
+ * @nr_untracked), every registration it hits is queued or had its event
+ * read or consumed since: its start queued one for each registration
+ * there, and REGISTER queues one for a registration it adds meanwhile.  So
+ * at its end a registration it hits that is not queued had its event read
+ * while the pages were still being changed; with
+ * UMMUNOTIFY_FEATURE_REPORT_AT_END the end callback queues it again and
+ * bumps *@counter once more, so that whoever re-pinned it after that read
+ * learns that the pages changed.
  *
  * @wqh.lock is only ever taken from process context (the notifier, system
  * calls and poll), never from interrupts, hence plain spin_lock().
@@ -158,6 +179,7 @@ struct ummunotify_file {
 	struct ridx		regs;
 	struct ctab		cookies;
 	struct list_head	invalid_list;
+	struct evring		ring;
 	unsigned int		nr_regions;
 	unsigned int		nr_queued;
 	u64			reported;
@@ -184,13 +206,71 @@ static bool ummunotify_readable(struct ummunotify_file *priv)
 }
 
 /*
+ * Whether poll() reports the file readable: with a ring, while events are
+ * queued for read() or ring entries are not consumed (the counter differs
+ * from @reported for good once the ring is used, as its consumer reads no
+ * LAST event).
+ */
+static bool ummunotify_poll_readable(struct ummunotify_file *priv)
+{
+	lockdep_assert_held(&priv->wqh.lock);
+	if (!evring_active(&priv->ring))
+		return ummunotify_readable(priv);
+	return priv->nr_queued || evring_tail(&priv->ring) != priv->ring.head;
+}
+
+/* With a ring, its OVERFLOW flag says whether events wait for read(). */
+static void ummunotify_sync_overflow(struct ummunotify_file *priv)
+{
+	lockdep_assert_held(&priv->wqh.lock);
+	if (evring_active(&priv->ring))
+		evring_set_flag(&priv->ring, UMMUNOTIFY_RING_OVERFLOW,
+				priv->nr_queued);
+}
+
+/* Whether @reg has an event waiting: for read(), or unconsumed in the ring. */
+static bool ummunotify_reg_queued(struct ummunotify_file *priv,
+				  struct ummunotify_reg *reg)
+{
+	lockdep_assert_held(&priv->wqh.lock);
+	if (!list_empty(&reg->list))
+		return true;
+	return reg->ring_seq && evring_active(&priv->ring) &&
+	       !evring_consumed(&priv->ring, reg->ring_seq - 1);
+}
+
+/* Writes an event for @reg into the ring.  Returns false if it is full. */
+static bool ummunotify_ring_event(struct ummunotify_file *priv,
+				  struct ummunotify_reg *reg,
+				  unsigned long hint_start,
+				  unsigned long hint_end)
+{
+	struct ummunotify_event ev = {
+		.type			= UMMUNOTIFY_EVENT_TYPE_INVAL,
+		.flags			= UMMUNOTIFY_EVENT_FLAG_HINT,
+		.hint_start		= hint_start,
+		.hint_end		= hint_end,
+		.user_cookie_counter	= reg->key.cookie,
+	};
+	u64 seq;
+
+	if (!evring_push(&priv->ring, &ev, &seq))
+		return false;
+	reg->ring_seq = seq + 1;
+	return true;
+}
+
+/*
  * Queues an event for @reg, hit by an invalidation of [start, end), or
- * merges the hit into the event already queued.
+ * merges the hit into the event already queued for read().  With a ring,
+ * the event goes there if it has room (see struct ummunotify_file).
  */
 static void ummunotify_queue(struct ummunotify_file *priv,
 			     struct ummunotify_reg *reg,
 			     unsigned long start, unsigned long end)
 {
+	unsigned long hint_start, hint_end;
+
 	lockdep_assert_held(&priv->wqh.lock);
 	/* Every caller passes a range that intersects the registration. */
 	WARN_ON_ONCE(start >= end || start > reg->range.last ||
@@ -200,18 +280,28 @@ static void ummunotify_queue(struct ummunotify_file *priv,
 		reg->hint_end = 0;
 		return;
 	}
-	reg->hint_start = max(start, reg->range.start);
-	reg->hint_end = min(end - 1, reg->range.last) + 1;
+	hint_start = max(start, reg->range.start);
+	hint_end = min(end - 1, reg->range.last) + 1;
+	if (evring_active(&priv->ring) &&
+	    ummunotify_ring_event(priv, reg, hint_start, hint_end))
+		return;
+	reg->hint_start = hint_start;
+	reg->hint_end = hint_end;
 	list_add_tail(&reg->list, &priv->invalid_list);
 	priv->nr_queued++;
+	ummunotify_sync_overflow(priv);
 }
 
 /* One invalidation hit at least one registration: tell the readers. */
 static void ummunotify_bump_counter(struct ummunotify_file *priv)
 {
 	lockdep_assert_held(&priv->wqh.lock);
-	/* Only we write the counter; user space reads it any time. */
-	WRITE_ONCE(*priv->counter, *priv->counter + 1);
+	/*
+	 * Only we write the counter; user space reads it any time.  Release:
+	 * a ring consumer that sees the new value sees the entries and the
+	 * OVERFLOW flag written before it.
+	 */
+	smp_store_release(priv->counter, *priv->counter + 1);
 	wake_up_locked_poll(&priv->wqh, EPOLLIN | EPOLLRDNORM);
 }
 
@@ -289,6 +379,8 @@ static int ummunotify_invalidate_range_start(struct mmu_notifier *mn,
 	if (i < UMMUNOTIFY_ACTIVE_SLOTS) {
 		priv->active[i].range = range;
 		priv->active[i].reads = priv->nr_reads;
+		priv->active[i].ring_tail = evring_active(&priv->ring) ?
+					    evring_tail(&priv->ring) : 0;
 	} else {
 		priv->nr_untracked++;
 	}
@@ -311,8 +403,8 @@ static int ummunotify_invalidate_range_start(struct mmu_notifier *mn,
 
 /*
  * UMMUNOTIFY_FEATURE_REPORT_AT_END: queues again each registration that
- * [start, end) hits and that has no event queued, which means that its
- * event was read while this invalidation was in progress (see struct
+ * [start, end) hits and that is not queued, which means that its event was
+ * read or consumed while this invalidation was in progress (see struct
  * ummunotify_file).  Returns whether it queued any.
  */
 static bool ummunotify_report_at_end(struct ummunotify_file *priv,
@@ -327,7 +419,7 @@ static bool ummunotify_report_at_end(struct ummunotify_file *priv,
 	for (range = ridx_iter_first(&priv->regs, &it, start, end - 1); range;
 	     range = ridx_iter_next(&it)) {
 		reg = container_of(range, struct ummunotify_reg, range);
-		if (!list_empty(&reg->list))
+		if (ummunotify_reg_queued(priv, reg))
 			continue;	/* its event is still to be read */
 		ummunotify_queue(priv, reg, start, end);
 		hit = true;
@@ -352,7 +444,10 @@ static void ummunotify_invalidate_range_end(struct mmu_notifier *mn,
 	spin_lock(&priv->wqh.lock);
 	for (i = 0; i < UMMUNOTIFY_ACTIVE_SLOTS; i++) {
 		if (priv->active[i].range == range) {
-			read_meanwhile = priv->active[i].reads != priv->nr_reads;
+			read_meanwhile = priv->active[i].reads != priv->nr_reads ||
+					 (evring_active(&priv->ring) &&
+					  priv->active[i].ring_tail !=
+					  evring_tail(&priv->ring));
 			priv->active[i].range = NULL;
 			break;
 		}
@@ -480,6 +575,7 @@ static void ummunotify_fill_batch(struct ummunotify_file *priv,
 		list_del_init(&reg->list);
 		WARN_ON_ONCE(!priv->nr_queued);
 		priv->nr_queued--;
+		ummunotify_sync_overflow(priv);
 		priv->nr_reads++;
 		ev->type = UMMUNOTIFY_EVENT_TYPE_INVAL;
 		if (reg->hint_end) {
@@ -523,6 +619,7 @@ static void ummunotify_unread_batch(struct ummunotify_file *priv,
 		list_add(&reg->list, &priv->invalid_list);
 		priv->nr_queued++;
 	}
+	ummunotify_sync_overflow(priv);
 	spin_unlock(&priv->wqh.lock);
 }
 
@@ -617,7 +714,7 @@ static __poll_t ummunotify_poll(struct file *filp, poll_table *wait)
 	poll_wait(filp, &priv->wqh, wait);
 
 	spin_lock(&priv->wqh.lock);
-	if (ummunotify_readable(priv))
+	if (ummunotify_poll_readable(priv))
 		events = EPOLLIN | EPOLLRDNORM;
 	spin_unlock(&priv->wqh.lock);
 
@@ -814,6 +911,7 @@ static long ummunotify_unregister_region(struct ummunotify_file *priv,
 			list_del(&reg->list);
 			WARN_ON_ONCE(!priv->nr_queued);
 			priv->nr_queued--;
+			ummunotify_sync_overflow(priv);
 		}
 	}
 	spin_unlock(&priv->wqh.lock);
@@ -827,6 +925,45 @@ static long ummunotify_unregister_region(struct ummunotify_file *priv,
 	return 0;
 }
 
+static long ummunotify_setup_ring(struct ummunotify_file *priv,
+				  void __user *arg)
+{
+	struct ummunotify_ring_setup parm;
+	struct evring ring;
+	long ret = 0;
+
+	if (copy_from_user(&parm, arg, sizeof(parm)))
+		return -EFAULT;
+	if (parm.reserved)
+		return -EINVAL;
+	spin_lock(&priv->wqh.lock);
+	priv->used = true;
+	if (!(priv->features & UMMUNOTIFY_FEATURE_EVENT_RING))
+		ret = -EINVAL;
+	else if (evring_active(&priv->ring))
+		ret = -EBUSY;
+	spin_unlock(&priv->wqh.lock);
+	if (ret)
+		return ret;
+
+	ret = evring_alloc(&ring, parm.entries, parm.tail);
+	if (ret)
+		return ret;
+	/* Two calls racing: the first to get here makes the ring. */
+	spin_lock(&priv->wqh.lock);
+	if (evring_active(&priv->ring)) {
+		ret = -EBUSY;
+	} else {
+		priv->ring = ring;
+		/* Events queued before the ring existed wait for read(). */
+		ummunotify_sync_overflow(priv);
+	}
+	spin_unlock(&priv->wqh.lock);
+	if (ret)
+		evring_free(&ring);
+	return ret;
+}
+
 static long ummunotify_ioctl(struct file *filp, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -837,6 +974,7 @@ static long ummunotify_ioctl(struct file *filp, unsigned int cmd,
 	case UMMUNOTIFY_EXCHANGE_FEATURES:
 	case UMMUNOTIFY_REGISTER_REGION:
 	case UMMUNOTIFY_UNREGISTER_REGION:
+	case UMMUNOTIFY_SETUP_RING:
 		break;
 	default:
 		return -ENOTTY;
@@ -849,6 +987,8 @@ static long ummunotify_ioctl(struct file *filp, unsigned int cmd,
 		return ummunotify_exchange_features(priv, argp);
 	case UMMUNOTIFY_REGISTER_REGION:
 		return ummunotify_register_region(priv, argp);
+	case UMMUNOTIFY_SETUP_RING:
+		return ummunotify_setup_ring(priv, argp);
 	default:
 		return ummunotify_unregister_region(priv, argp);
 	}
@@ -865,13 +1005,30 @@ static void ummunotify_vma_mod_flags(struct vm_area_struct *vma,
 #endif
 }
 
+/*
+ * The ring's pages do not change from UMMUNOTIFY_SETUP_RING to release(),
+ * so they are mapped without the lock (vm_insert_page() may sleep).
+ */
+static int ummunotify_mmap_ring(struct ummunotify_file *priv,
+				struct vm_area_struct *vma)
+{
+	bool active;
+
+	spin_lock(&priv->wqh.lock);
+	priv->used = true;
+	active = evring_active(&priv->ring);
+	spin_unlock(&priv->wqh.lock);
+	return active ? evring_map(&priv->ring, vma) : -EINVAL;
+}
+
 static int ummunotify_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct ummunotify_file *priv = filp->private_data;
+	bool ring = vma->vm_pgoff == UMMUNOTIFY_RING_OFFSET >> PAGE_SHIFT;
 
 	if (ummunotify_foreign_mm(priv))
 		return -EPERM;
-	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start != PAGE_SIZE)
+	if (!ring && (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start != PAGE_SIZE))
 		return -EINVAL;
 	if (vma->vm_flags & VM_WRITE)
 		return -EPERM;
@@ -883,6 +1040,8 @@ static int ummunotify_mmap(struct file *filp, struct vm_area_struct *vma)
 	 */
 	ummunotify_vma_mod_flags(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP,
 				 VM_MAYWRITE);
+	if (ring)
+		return ummunotify_mmap_ring(priv, vma);
 
 	ummunotify_mark_used(priv);
 	return vm_insert_page(vma, vma->vm_start, priv->counter_page);
@@ -900,7 +1059,8 @@ static void ummunotify_show_fdinfo(struct seq_file *m, struct file *filp)
 	struct ummunotify_file *priv = filp->private_data;
 	unsigned int nr_regions, nr_queued;
 	u64 counter, nr_reported, nr_filtered, nr_reported_at_end;
-	u32 features;
+	u64 ring_head = 0, ring_tail = 0;
+	u32 features, ring_entries, ring_flags = 0;
 
 	spin_lock(&priv->wqh.lock);
 	nr_regions = priv->nr_regions;
@@ -910,6 +1070,12 @@ static void ummunotify_show_fdinfo(struct seq_file *m, struct file *filp)
 	nr_reported = priv->nr_reported;
 	nr_filtered = priv->nr_filtered;
 	nr_reported_at_end = priv->nr_reported_at_end;
+	ring_entries = priv->ring.entries;
+	if (ring_entries) {
+		ring_head = priv->ring.head;
+		ring_tail = evring_tail(&priv->ring);
+		ring_flags = priv->ring.flags;
+	}
 	spin_unlock(&priv->wqh.lock);
 
 	seq_printf(m, "registrations:\t%u\n", nr_regions);
@@ -919,6 +1085,10 @@ static void ummunotify_show_fdinfo(struct seq_file *m, struct file *filp)
 	seq_printf(m, "invalidations_reported:\t%llu\n", nr_reported);
 	seq_printf(m, "invalidations_filtered:\t%llu\n", nr_filtered);
 	seq_printf(m, "reported_at_end:\t%llu\n", nr_reported_at_end);
+	seq_printf(m, "ring_entries:\t%u\n", ring_entries);
+	seq_printf(m, "ring_head:\t%llu\n", ring_head);
+	seq_printf(m, "ring_tail:\t%llu\n", ring_tail);
+	seq_printf(m, "ring_flags:\t0x%x\n", ring_flags);
 }
 
 static int ummunotify_open(struct inode *inode, struct file *filp)
@@ -982,6 +1152,8 @@ static int ummunotify_release(struct inode *inode, struct file *filp)
 
 	ridx_destroy(&priv->regs, ummunotify_free_reg);
 	ctab_destroy(&priv->cookies);
+	/* The mappings hold the file: none is left. */
+	evring_free(&priv->ring);
 	__free_page(priv->counter_page);
 	mutex_destroy(&priv->read_mutex);
 	kfree(priv->batch);

@@ -148,7 +148,8 @@ static inline char *umn_map_pages(size_t npages)
 
 /* Every feature this module implements. */
 #define UMN_KNOWN_FEATURES	(UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES | \
-				 UMMUNOTIFY_FEATURE_REPORT_AT_END)
+				 UMMUNOTIFY_FEATURE_REPORT_AT_END | \
+				 UMMUNOTIFY_FEATURE_EVENT_RING)
 
 struct umn_fdinfo {
 	long long registrations;

@@ -96,10 +96,16 @@ struct ummunotify_register_ioctl {
  *	UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES are not reported at their end
  *	either.  Without this feature the 2010 behaviour holds: one event per
  *	registration per invalidation, queued at its start.
+ * @UMMUNOTIFY_FEATURE_EVENT_RING: UMMUNOTIFY_SETUP_RING may make a ring
+ *	of INVAL events, mapped at %UMMUNOTIFY_RING_OFFSET (struct
+ *	ummunotify_ring), so that they are consumed without a system call.
+ *	Until it is made, and while it is full, events are queued for read()
+ *	as before.
  */
 enum ummunotify_feature {
 	UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES	= 1 << 0,
 	UMMUNOTIFY_FEATURE_REPORT_AT_END	= 1 << 1,
+	UMMUNOTIFY_FEATURE_EVENT_RING		= 1 << 2,
 };
 
 /*
@@ -180,6 +186,86 @@ struct ummunotify_event {
 	__u64	hint_start;
 	__u64	hint_end;
 	__u64	user_cookie_counter;
+};
+
+/**
+ * struct ummunotify_ring_setup - argument of UMMUNOTIFY_SETUP_RING
+ * @tail: address, in the caller's memory, of the __u64 where user space
+ *	stores the number of ring entries it has consumed (initially 0);
+ *	8-byte aligned.  The kernel pins that page for the file's life and
+ *	reads the value from it, so it must stay mapped: if it is unmapped
+ *	or replaced, the ring looks full and events go to read().
+ * @entries: the ring's size in entries, a power of two between
+ *	UMMUNOTIFY_RING_MIN_ENTRIES and UMMUNOTIFY_RING_MAX_ENTRIES
+ * @reserved: must be 0
+ */
+struct ummunotify_ring_setup {
+	__u64	tail;
+	__u32	entries;
+	__u32	reserved;
+};
+
+/*
+ * UMMUNOTIFY_SETUP_RING - make the event ring (UMMUNOTIFY_FEATURE_EVENT_RING).
+ *
+ * In: struct ummunotify_ring_setup.  From then on an INVAL event is
+ * written into the ring when it has room, and queued for read() as before
+ * when it has not.  The ring is then mapped read-only, one page of struct
+ * ummunotify_ring followed by the entries (struct ummunotify_event), with
+ * mmap(NULL, UMMUNOTIFY_RING_LEN(page_size, entries), PROT_READ,
+ * MAP_SHARED, fd, UMMUNOTIFY_RING_OFFSET).  Its pages are charged to the
+ * caller's memory cgroup; fork() children do not inherit the mapping.
+ * Errors: EINVAL (the feature was not agreed, a bad size, @tail not
+ * aligned, reserved not 0), EBUSY (the file has a ring), EFAULT (@tail is
+ * not writable memory), ENOMEM, EPERM (another process).
+ */
+#define UMMUNOTIFY_SETUP_RING		_IOW(UMMUNOTIFY_MAGIC, 4, \
+					     struct ummunotify_ring_setup)
+
+#define UMMUNOTIFY_RING_OFFSET		(1ULL << 20)
+#define UMMUNOTIFY_RING_MIN_ENTRIES	128
+#define UMMUNOTIFY_RING_MAX_ENTRIES	65536
+#define UMMUNOTIFY_RING_LEN(page_size, entries) \
+	((page_size) + (entries) * sizeof(struct ummunotify_event))
+
+/**
+ * enum ummunotify_ring_flag - bits of &struct ummunotify_ring.flags
+ * @UMMUNOTIFY_RING_OVERFLOW: events are queued for read(), because the
+ *	ring was full when they were due (or they were queued before the
+ *	ring existed); cleared by the read() that empties that queue.
+ *	Nothing is lost: every INVAL is in the ring or in that queue.
+ */
+enum ummunotify_ring_flag {
+	UMMUNOTIFY_RING_OVERFLOW	= 1 << 0,
+};
+
+/**
+ * struct ummunotify_ring - the first page of the ring mapping, read-only
+ * @head: the number of entries ever written; entry n is at index
+ *	n % @entries.  Stored with release semantics after the entry, so
+ *	that an acquire load of @head makes the entries before it readable.
+ * @entries: the number of entries
+ * @flags: UMMUNOTIFY_RING_* bits
+ *
+ * The ring holds INVAL events only: the generation counter stays the one
+ * "something changed" signal.  To consume: load the counter (acquire); if
+ * it differs from the last value seen, load @head (acquire), handle the
+ * entries from the tail to @head, store @head into the tail (release: the
+ * kernel may overwrite an entry once the tail has passed it), and if
+ * @flags has UMMUNOTIFY_RING_OVERFLOW, read() until a LAST event.  Then
+ * remember the counter loaded first, not the one of the LAST event: an
+ * entry written after @head was loaded is behind a later counter value.
+ *
+ * One entry is written for every hit of a registration that has no event
+ * queued for read(), with its own hint; an entry is never changed once
+ * written.  UNREGISTER does not take back a registration's entries:
+ * ignore cookies you no longer know.  A tail outside [its last value,
+ * @head] is ignored (the ring then looks full; nothing is lost).
+ */
+struct ummunotify_ring {
+	__u64	head;
+	__u32	entries;
+	__u32	flags;
 };
 
 #endif /* _UAPI_LINUX_UMMUNOTIFY_H */

@@ -58,7 +58,7 @@ struct ummunotify_register_ioctl {
  * The ioctl letter is the 2010 ABI's and cannot change.  The kernel's
  * Documentation/userspace-api/ioctl/ioctl-number.rst (6.1 and 6.12) already
  * lists 'U' for sound/asound.h, linux/uinput.h, linux/usbdevice_fs.h and
- * drivers/bluetooth/hci_uart.h, with numbers that include ours (1 to 3).
+ * drivers/bluetooth/hci_uart.h, with numbers that include ours (1 to 4).
  * The full request numbers differ in direction or size, and a driver only
  * sees the requests made on its own files; a request meant for another
  * driver that reaches ours fails with ENOTTY.

@@ -1,13 +1,11 @@
 package org.regcache.e2e;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Platform;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
+import org.regcache.ummu.internal.LibC;
 
 /**
  * The CPU affinity of the calling thread (Linux {@code sched_getaffinity}/{@code
@@ -17,10 +15,6 @@ import java.util.BitSet;
 final class ThreadAffinity implements AutoCloseable {
     /** Bytes of the masks passed to the kernel: 1024 CPUs, glibc's {@code cpu_set_t}. */
     private static final int MASK_BYTES = 128;
-
-    static {
-        Native.register(ThreadAffinity.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
-    }
 
     private final long[] previous;
 
@@ -39,7 +33,7 @@ final class ThreadAffinity implements AutoCloseable {
         long[] mask = new long[MASK_BYTES / Long.BYTES];
         long[] words = cpus.toLongArray();
         System.arraycopy(words, 0, mask, 0, Math.min(words.length, mask.length));
-        sched_setaffinity(0, MASK_BYTES, mask);
+        LibC.sched_setaffinity(0, MASK_BYTES, mask);
         return new ThreadAffinity(before);
     }
 
@@ -51,7 +45,7 @@ final class ThreadAffinity implements AutoCloseable {
     /** The calling thread's affinity as the kernel gives it: {@value #MASK_BYTES} bytes. */
     private static long[] currentMask() {
         long[] mask = new long[MASK_BYTES / Long.BYTES];
-        sched_getaffinity(0, MASK_BYTES, mask);
+        LibC.sched_getaffinity(0, MASK_BYTES, mask);
         return mask;
     }
 
@@ -85,12 +79,6 @@ final class ThreadAffinity implements AutoCloseable {
 
     @Override
     public void close() {
-        sched_setaffinity(0, MASK_BYTES, previous);
+        LibC.sched_setaffinity(0, MASK_BYTES, previous);
     }
-
-    private static native int sched_getaffinity(int pid, long size, long[] mask)
-            throws LastErrorException;
-
-    private static native int sched_setaffinity(int pid, long size, long[] mask)
-            throws LastErrorException;
 }

@@ -1,7 +1,6 @@
 package org.regcache.api;
 
 import java.util.EnumMap;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -31,29 +30,28 @@ public final class CacheStats {
     private final boolean skipsSamePageInvalidations;
 
     /**
-     * A snapshot; a missing cause in {@code evictions} counts 0.
+     * The builder's values, by name rather than by position (eleven in a row, ten of them
+     * longs); a cause not set counts 0.
      *
      * @throws IllegalArgumentException when a value is negative
      */
-    CacheStats(long hits, long misses, long registerCalls, long deregisterCalls,
-            long invalidationsReceived, Map<EvictionCause, Long> evictions, long pinnedBytes,
-            long pinnedEntries, long detachedInUseEntries, long detachedInUseBytes,
-            boolean skipsSamePageInvalidations) {
-        this.skipsSamePageInvalidations = skipsSamePageInvalidations;
-        this.hits = nonNegative("hits", hits);
-        this.misses = nonNegative("misses", misses);
-        this.registerCalls = nonNegative("registerCalls", registerCalls);
-        this.deregisterCalls = nonNegative("deregisterCalls", deregisterCalls);
-        this.invalidationsReceived = nonNegative("invalidationsReceived", invalidationsReceived);
+    private CacheStats(Builder b) {
+        this.skipsSamePageInvalidations = b.skipsSamePageInvalidations;
+        this.hits = nonNegative("hits", b.hits);
+        this.misses = nonNegative("misses", b.misses);
+        this.registerCalls = nonNegative("registerCalls", b.registerCalls);
+        this.deregisterCalls = nonNegative("deregisterCalls", b.deregisterCalls);
+        this.invalidationsReceived = nonNegative("invalidationsReceived",
+                b.invalidationsReceived);
         this.evictions = new EnumMap<>(EvictionCause.class);
         for (EvictionCause cause : EvictionCause.values()) {
-            long n = evictions.getOrDefault(cause, 0L);
+            long n = b.evictions.getOrDefault(cause, 0L);
             this.evictions.put(cause, nonNegative("evictions[" + cause + "]", n));
         }
-        this.pinnedBytes = nonNegative("pinnedBytes", pinnedBytes);
-        this.pinnedEntries = nonNegative("pinnedEntries", pinnedEntries);
-        this.detachedInUseEntries = nonNegative("detachedInUseEntries", detachedInUseEntries);
-        this.detachedInUseBytes = nonNegative("detachedInUseBytes", detachedInUseBytes);
+        this.pinnedBytes = nonNegative("pinnedBytes", b.pinnedBytes);
+        this.pinnedEntries = nonNegative("pinnedEntries", b.pinnedEntries);
+        this.detachedInUseEntries = nonNegative("detachedInUseEntries", b.detachedInUseEntries);
+        this.detachedInUseBytes = nonNegative("detachedInUseBytes", b.detachedInUseBytes);
     }
 
     private static long nonNegative(String name, long value) {
@@ -181,19 +179,19 @@ public final class CacheStats {
      */
     public CacheStats minus(CacheStats earlier) {
         Objects.requireNonNull(earlier, "earlier");
-        EnumMap<EvictionCause, Long> byCause = new EnumMap<>(EvictionCause.class);
+        Builder interval = toBuilder()
+                .hits(difference("hits", hits, earlier.hits))
+                .misses(difference("misses", misses, earlier.misses))
+                .registerCalls(difference("registerCalls", registerCalls, earlier.registerCalls))
+                .deregisterCalls(difference("deregisterCalls", deregisterCalls,
+                        earlier.deregisterCalls))
+                .invalidationsReceived(difference("invalidationsReceived", invalidationsReceived,
+                        earlier.invalidationsReceived));
         for (EvictionCause cause : EvictionCause.values()) {
-            byCause.put(cause, difference("evictions(" + cause + ")", evictions.get(cause),
-                    earlier.evictions.get(cause)));
+            interval.evictions(cause, difference("evictions(" + cause + ")",
+                    evictions.get(cause), earlier.evictions.get(cause)));
         }
-        return new CacheStats(difference("hits", hits, earlier.hits),
-                difference("misses", misses, earlier.misses),
-                difference("registerCalls", registerCalls, earlier.registerCalls),
-                difference("deregisterCalls", deregisterCalls, earlier.deregisterCalls),
-                difference("invalidationsReceived", invalidationsReceived,
-                        earlier.invalidationsReceived),
-                byCause, pinnedBytes, pinnedEntries, detachedInUseEntries, detachedInUseBytes,
-                skipsSamePageInvalidations);
+        return interval.build();
     }
 
     private static long difference(String counter, long later, long earlier) {
@@ -210,9 +208,19 @@ public final class CacheStats {
         if (on == skipsSamePageInvalidations) {
             return this;
         }
-        return new CacheStats(hits, misses, registerCalls, deregisterCalls,
-                invalidationsReceived, evictions, pinnedBytes, pinnedEntries,
-                detachedInUseEntries, detachedInUseBytes, on);
+        return toBuilder().skipsSamePageInvalidations(on).build();
+    }
+
+    /** A builder holding this snapshot's values. */
+    private Builder toBuilder() {
+        Builder b = builder().hits(hits).misses(misses).registerCalls(registerCalls)
+                .deregisterCalls(deregisterCalls).invalidationsReceived(invalidationsReceived)
+                .pinnedBytes(pinnedBytes).pinnedEntries(pinnedEntries)
+                .detachedInUseEntries(detachedInUseEntries)
+                .detachedInUseBytes(detachedInUseBytes)
+                .skipsSamePageInvalidations(skipsSamePageInvalidations);
+        b.evictions.putAll(evictions);
+        return b;
     }
 
     @Override
@@ -401,9 +409,7 @@ public final class CacheStats {
          * @throws IllegalArgumentException when a value is negative; the message names it
          */
         public CacheStats build() {
-            return new CacheStats(hits, misses, registerCalls, deregisterCalls,
-                    invalidationsReceived, evictions, pinnedBytes, pinnedEntries,
-                    detachedInUseEntries, detachedInUseBytes, skipsSamePageInvalidations);
+            return new CacheStats(this);
         }
     }
 }

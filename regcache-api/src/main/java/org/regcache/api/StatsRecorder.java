@@ -1,6 +1,5 @@
 package org.regcache.api;
 
-import java.util.EnumMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.StampedLock;
@@ -102,13 +101,15 @@ final class StatsRecorder {
      * detaching thread increments them.
      */
     CacheStats snapshot() {
-        EnumMap<EvictionCause, Long> byCause = new EnumMap<>(EvictionCause.class);
+        CacheStats.Builder snapshot = CacheStats.builder().hits(hits()).misses(misses.sum())
+                .registerCalls(registerCalls.sum()).deregisterCalls(deregisterCalls.sum())
+                .invalidationsReceived(invalidationsReceived.sum())
+                .pinnedBytes(pinnedBytes.get()).pinnedEntries(pinnedEntries.get())
+                .detachedInUseEntries(Math.max(0, detachedInUseEntries.get()))
+                .detachedInUseBytes(Math.max(0, detachedInUseBytes.get()));
         for (EvictionCause cause : EvictionCause.values()) {
-            byCause.put(cause, evictions[cause.ordinal()].sum());
+            snapshot.evictions(cause, evictions[cause.ordinal()].sum());
         }
-        return new CacheStats(hits(), misses.sum(), registerCalls.sum(),
-                deregisterCalls.sum(), invalidationsReceived.sum(), byCause, pinnedBytes.get(),
-                pinnedEntries.get(), Math.max(0, detachedInUseEntries.get()),
-                Math.max(0, detachedInUseBytes.get()), false);
+        return snapshot.build();
     }
 }

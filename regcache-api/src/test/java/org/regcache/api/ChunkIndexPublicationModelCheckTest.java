@@ -2,8 +2,8 @@ package org.regcache.api;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jetbrains.lincheck.datastructures.IntGen;
@@ -51,6 +51,8 @@ public class ChunkIndexPublicationModelCheckTest {
     private final AtomicLong nextCookie = new AtomicLong();
     /** Clock value after each entry's insertion returned, by cookie; 0 until then. */
     private final long[] insertedAt = new long[MAX_ENTRIES];
+    /** Whether each entry's registration was deregistered, by cookie. */
+    private final boolean[] deregistered = new boolean[MAX_ENTRIES];
     /** Entries created, by Lincheck thread id; each written by its own thread only. */
     private final List<List<CacheEntry>> created = new ArrayList<>();
     /** The first rule broken (lock-free: the test checks obstruction freedom). */
@@ -99,7 +101,8 @@ public class ChunkIndexPublicationModelCheckTest {
         CacheEntry e = new CacheEntry(nextCookie.incrementAndGet(), start, end,
                 (int) ((end - start) / PAGE), true, 1);
         created.get(thread).add(e);
-        e.registration = new ModelRegistration(start, end);
+        e.registration = new FakeRegistrar.FakeRegistration(start, end - start, Set.of(), 0,
+                null, null);
         e.accessMask = 0;
         CacheEntry winner = index.insertOrPinCovering(e);
         if (winner != null) {
@@ -137,7 +140,7 @@ public class ChunkIndexPublicationModelCheckTest {
         if (e == null) {
             return;
         }
-        if (((ModelRegistration) e.registration).deregistered) {
+        if (deregistered[(int) e.cookie]) {
             violate("deregistered while a handle held it: " + e);
         }
         long state = e.unpin();
@@ -194,7 +197,7 @@ public class ChunkIndexPublicationModelCheckTest {
         if (!e.covers(start, end, 0)) {
             violate("handed out " + e + " for [" + start + ", " + end + ")");
         }
-        if (((ModelRegistration) e.registration).deregistered) {
+        if (deregistered[(int) e.cookie]) {
             violate("handed out an entry whose registration was deregistered: " + e);
         }
         long inserted = insertedAt[(int) e.cookie];
@@ -211,11 +214,10 @@ public class ChunkIndexPublicationModelCheckTest {
         if (!CacheEntry.isDetached(s) || CacheEntry.refs(s) != 0) {
             violate("deregistered " + e + ": not detached, or a handle holds it");
         }
-        ModelRegistration r = (ModelRegistration) e.registration;
-        if (r.deregistered) {
+        if (deregistered[(int) e.cookie]) {
             violate("deregistered twice: " + e);
         }
-        r.deregistered = true;
+        deregistered[(int) e.cookie] = true;
     }
 
     private void violate(String what) {
@@ -235,7 +237,7 @@ public class ChunkIndexPublicationModelCheckTest {
         for (CacheEntry e : entries) {
             long s = e.stateVolatile();
             boolean due = CacheEntry.isDetached(s) && CacheEntry.refs(s) == 0;
-            if (due != ((ModelRegistration) e.registration).deregistered) {
+            if (due != deregistered[(int) e.cookie]) {
                 throw new AssertionError((due ? "never deregistered: " : "deregistered early: ")
                         + e);
             }
@@ -254,47 +256,5 @@ public class ChunkIndexPublicationModelCheckTest {
                 .iterations(30 * Integer.getInteger("modelcheck.scale", 1))
                 .invocationsPerIteration(20)
                 .check(getClass());
-    }
-
-    /** A registration that knows whether it was deregistered. */
-    private static final class ModelRegistration implements Registration {
-        private final long address;
-        private final long length;
-        boolean deregistered;
-
-        ModelRegistration(long start, long end) {
-            this.address = start;
-            this.length = end - start;
-        }
-
-        @Override
-        public long address() {
-            return address;
-        }
-
-        @Override
-        public long length() {
-            return length;
-        }
-
-        @Override
-        public int lkey() {
-            return 0;
-        }
-
-        @Override
-        public int rkey() {
-            return 0;
-        }
-
-        @Override
-        public java.util.Set<Access> access() {
-            return EnumSet.noneOf(Access.class);
-        }
-
-        @Override
-        public Object nativeRegistration() {
-            return null;
-        }
     }
 }

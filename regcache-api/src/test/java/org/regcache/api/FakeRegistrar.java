@@ -15,12 +15,28 @@ import java.util.concurrent.atomic.AtomicLong;
  * A registrar over nothing: hands out registrations with increasing keys, remembers which are
  * live, and records every misuse (double or unknown deregistration, deregistration of a
  * registration a test marked as in use) instead of throwing, so that tests can assert on them.
+ * What a registration holds is the test's choice ({@link #pinner}): nothing, a record of the
+ * memory it would pin, or pages really pinned (regcache-ummu's guest tests).
+ *
+ * <p>The one test registrar of the project: the other modules' tests use it from regcache-api's
+ * test jar (public for them; not part of any published API). Thread-safe.
  */
-final class FakeRegistrar implements Registrar {
-    final Set<FakeRegistration> live = ConcurrentHashMap.newKeySet();
-    final List<String> violations = new CopyOnWriteArrayList<>();
-    final AtomicInteger registers = new AtomicInteger();
-    final AtomicInteger deregisters = new AtomicInteger();
+public final class FakeRegistrar implements Registrar {
+    /** The registrations made and not yet deregistered. */
+    public final Set<FakeRegistration> live = ConcurrentHashMap.newKeySet();
+    /** Every misuse seen, in order; empty if the cache used the registrar correctly. */
+    public final List<String> violations = new CopyOnWriteArrayList<>();
+    /** Registrations made (failed ones not counted). */
+    public final AtomicInteger registers = new AtomicInteger();
+    /** Calls of {@link #deregister}, misuses included. */
+    public final AtomicInteger deregisters = new AtomicInteger();
+    /**
+     * Called by {@link #register} with the range, as a NIC pins a registration's pages; what
+     * it returns is the registration's {@link FakeRegistration#nativeRegistration()}, closed at
+     * the registration's deregistration if it is {@link AutoCloseable}; an exception it throws
+     * fails the registration. Pins nothing (null) unless a test sets it.
+     */
+    public volatile Pinner pinner = (address, length) -> null;
     private final AtomicInteger nextKey = new AtomicInteger(100);
     private final Deque<Integer> failures = new ArrayDeque<>();
     /** Per-page generation of the simulated memory; registrations record it. */
@@ -73,6 +89,10 @@ final class FakeRegistrar implements Registrar {
         }
     }
 
+    /**
+     * Registers [address, address + length): fails with the next errno of {@link #failNext}
+     * if any, else runs {@link #duringRegister} and {@link #pinner}.
+     */
     @Override
     public Registration register(long address, long length, Set<Access> access)
             throws RegistrationException {
@@ -81,20 +101,22 @@ final class FakeRegistrar implements Registrar {
             throw new RegistrationException("injected failure", errno);
         }
         duringRegister.run();
+        Object pinned = pinner.pin(address, length);
         long[] gens = new long[(int) (length >>> 12)];
         for (int i = 0; i < gens.length; i++) {
             gens[i] = generation((address >>> 12) + i);
         }
         FakeRegistration r = new FakeRegistration(address, length,
                 access.isEmpty() ? EnumSet.noneOf(Access.class) : EnumSet.copyOf(access),
-                nextKey.getAndIncrement(), gens);
+                nextKey.getAndIncrement(), gens, pinned);
         registers.incrementAndGet();
         live.add(r);
         return r;
     }
 
+    /** Deregisters, recording any misuse in {@link #violations}; never throws. */
     @Override
-    public void deregister(Registration registration) throws RegistrationException {
+    public void deregister(Registration registration) {
         deregisters.incrementAndGet();
         if (forbidDeregistration) {
             violations.add("deregistration of " + registration + " where it is forbidden");
@@ -105,24 +127,50 @@ final class FakeRegistrar implements Registrar {
         }
         if (!live.remove(registration)) {
             violations.add("deregistration of unknown or dead " + registration);
+            return;
+        }
+        // only the thread that removed it gets here: unpinned once
+        if (registration.nativeRegistration() instanceof AutoCloseable pinned) {
+            try {
+                pinned.close();
+            } catch (Exception e) {
+                violations.add("unpinning " + registration + " failed: " + e);
+            }
         }
     }
 
-    /** A registration made by {@link FakeRegistrar}, with the memory generations it pinned. */
-    static final class FakeRegistration implements Registration {
+    /** What a registration pins for its range, as {@link #pinner}. */
+    @FunctionalInterface
+    public interface Pinner {
+        /**
+         * Pins [address, address + length).
+         *
+         * @return what the registration holds (its {@link Registration#nativeRegistration()})
+         * @throws RegistrationException if the range cannot be pinned (as a NIC's EFAULT)
+         */
+        Object pin(long address, long length) throws RegistrationException;
+    }
+
+    /**
+     * A registration made by {@link FakeRegistrar}: its range, the memory generations it
+     * pinned, and what the {@link #pinner} returned ({@link #nativeRegistration()}).
+     */
+    public static final class FakeRegistration implements Registration {
         private final long address;
         private final long length;
         private final Set<Access> access;
         private final int key;
         private final long[] generations;
+        private final Object pinned;
 
         FakeRegistration(long address, long length, Set<Access> access, int key,
-                long[] generations) {
+                long[] generations, Object pinned) {
             this.address = address;
             this.length = length;
             this.access = Collections.unmodifiableSet(access);
             this.key = key;
             this.generations = generations;
+            this.pinned = pinned;
         }
 
         /** Whether every page of [a, a + len) pinned here is at least as new as {@code min}. */
@@ -170,9 +218,10 @@ final class FakeRegistrar implements Registrar {
             return access;
         }
 
+        /** {@return what {@link FakeRegistrar#pinner} returned for this registration} */
         @Override
         public Object nativeRegistration() {
-            return this;
+            return pinned;
         }
 
         @Override

@@ -1,5 +1,7 @@
 package org.regcache.ummu;
 
+import org.regcache.ummu.internal.LibC;
+
 /** Turns an errno into "ENOENT (2, No such file or directory)" for messages. */
 final class Errno {
     private Errno() {

@@ -7,13 +7,14 @@ import com.sun.jna.ptr.IntByReference;
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.regcache.api.RegistrationException;
+import org.regcache.ummu.internal.LibC;
 
 /**
  * /dev/ummunotify through JNA: open(O_RDONLY | O_CLOEXEC | O_NONBLOCK), the feature exchange
  * (first call on the file, as the ABI requires; it always asks for {@code
  * UMMUNOTIFY_FEATURE_REPORT_AT_END}, and for {@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES} unless
  * told not to; a module that does not know a feature answers without it), mmap of the counter
- * page, the register and unregister ioctls, non-blocking read() and poll().
+ * page, the REGISTER_REGION and UNREGISTER_REGION ioctls, non-blocking read() and poll().
  *
  * <p><b>Closing without waiting, and without reuse of a closed descriptor.</b> Every call
  * counts itself in {@link #users}; {@link #close()} only sets the CLOSED bit, and whoever drops
@@ -208,7 +209,7 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
     }
 
     @Override
-    public void register(long start, long end, long cookie) throws RegistrationException {
+    public void registerRegion(long start, long end, long cookie) throws RegistrationException {
         enter();
         try {
             Memory request = ARGUMENT.get();
@@ -240,7 +241,7 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
     }
 
     @Override
-    public boolean unregister(long cookie) {
+    public boolean unregisterRegion(long cookie) {
         enter();
         try {
             Memory argument = ARGUMENT.get();

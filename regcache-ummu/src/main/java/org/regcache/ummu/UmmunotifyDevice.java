@@ -40,14 +40,14 @@ interface UmmunotifyDevice extends AutoCloseable {
      *
      * @throws RegistrationException with the errno (ENOSPC: max_regions reached)
      */
-    void register(long start, long end, long cookie) throws RegistrationException;
+    void registerRegion(long start, long end, long cookie) throws RegistrationException;
 
     /**
      * ioctl(UMMUNOTIFY_UNREGISTER_REGION).
      *
      * @return false when the kernel does not know the cookie (EINVAL)
      */
-    boolean unregister(long cookie);
+    boolean unregisterRegion(long cookie);
 
     /**
      * Non-blocking read() of as many events as fit into {@code buffer}.

@@ -200,25 +200,25 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         // thread before REGISTER returns (see WatchTable).
         long deviceCookie = watches.reserve(cookie, address, end);
         try {
-            register(address, end, deviceCookie);
+            registerRegion(address, end, deviceCookie);
         } catch (RegistrationException | RuntimeException e) {
             watches.registrationFailed(cookie, deviceCookie);
             throw e;
         }
-        unregister(watches.registered(cookie, deviceCookie));
+        unregisterRegions(watches.registered(cookie, deviceCookie));
     }
 
     /** REGISTER, retried once after giving back the parked registrations' slots (ENOSPC). */
-    private void register(long start, long end, long deviceCookie)
+    private void registerRegion(long start, long end, long deviceCookie)
             throws RegistrationException {
         try {
-            device.register(start, end, deviceCookie);
+            device.registerRegion(start, end, deviceCookie);
         } catch (RegistrationException e) {
             if (!e.isResourceExhausted() || watches.parked() == 0) {
                 throw e;
             }
-            unregister(watches.unparkAll());
-            device.register(start, end, deviceCookie);
+            unregisterRegions(watches.unparkAll());
+            device.registerRegion(start, end, deviceCookie);
         }
     }
 
@@ -232,13 +232,13 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
             LOG.debug("cookie {} was not watched", cookie);
             return;
         }
-        unregister(ended);
+        unregisterRegions(ended);
     }
 
-    private void unregister(List<Long> deviceCookies) {
+    private void unregisterRegions(List<Long> deviceCookies) {
         for (long deviceCookie : deviceCookies) {
             try {
-                if (!device.unregister(deviceCookie)) {
+                if (!device.unregisterRegion(deviceCookie)) {
                     LOG.debug("registration {} was not known to ummunotify", deviceCookie);
                 }
             } catch (IllegalStateException closedMeanwhile) {

@@ -27,6 +27,7 @@ import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.infra.ThreadParams;
 import org.openjdk.jmh.runner.IterationType;
 import org.regcache.api.Access;
+import org.regcache.api.FakeRegistrar;
 import org.regcache.api.RegistrationCache;
 import org.regcache.api.RegistrationException;
 import org.regcache.api.RegistrationHandle;
@@ -68,7 +69,7 @@ public class AcquireHitBenchmark {
 
         @Setup(Level.Trial)
         public void fill() throws RegistrationException {
-            cache = RegistrationCache.builder().registrar(new CountingRegistrar())
+            cache = RegistrationCache.builder().registrar(new FakeRegistrar())
                     .invalidationSource(() -> new UmmunotifyInvalidationSource(
                             new FakeUmmunotifyDevice(), false))
                     .maxPinnedBytes(KEYS * STRIDE).maxEntries(KEYS).build();

@@ -18,6 +18,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.regcache.api.Access;
+import org.regcache.api.FakeRegistrar;
+import org.regcache.api.Registration;
 import org.regcache.api.RegistrationCache;
 import org.regcache.api.RegistrationHandle;
 
@@ -47,8 +49,8 @@ class ConcurrentUmmunotifyCacheTest {
         FakeUmmunotifyDevice device = mode.device();
         device.onStep((step, start, end) -> Thread.yield());
         SimulatedMemory memory = new SimulatedMemory(0x7f3400000000L, PAGES);
-        CountingRegistrar registrar = new CountingRegistrar();
-        registrar.tag = range -> memory.snapshot(range[0], range[1]);
+        FakeRegistrar registrar = new FakeRegistrar();
+        registrar.pinner = memory::snapshot;
         List<String> stale = new CopyOnWriteArrayList<>();
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS + 1);
@@ -68,10 +70,10 @@ class ConcurrentUmmunotifyCacheTest {
                         long[] settled = memory.settled(address, length);
                         try (RegistrationHandle h = cache.acquire(address, length,
                                 EnumSet.noneOf(Access.class))) {
-                            CountingRegistrar.TestRegistration r =
-                                    (CountingRegistrar.TestRegistration) h.registration();
-                            if (!SimulatedMemory.notOlder(r.address, (long[]) r.tag, address,
-                                    length, settled)) {
+                            Registration r = h.registration();
+                            long[] pinned = (long[]) r.nativeRegistration();
+                            if (!SimulatedMemory.notOlder(r.address(), pinned, address, length,
+                                    settled)) {
                                 stale.add(r + " for " + Long.toHexString(address));
                             }
                         }

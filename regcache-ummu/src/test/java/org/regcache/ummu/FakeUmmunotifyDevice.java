@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.regcache.api.RegistrationException;
+import org.regcache.ummu.internal.LibC;
 
 /**
  * A Java model of the ummunotify driver (kernel/ummunotify_main.c) with invalidations in
@@ -18,7 +19,7 @@ import org.regcache.api.RegistrationException;
  * <p>An invalidation takes the kernel's steps: {@link #start} ({@code invalidate_range_start}:
  * every registration it hits gets an event queued or merged, the counter moves once, the
  * invalidation is recorded as in progress), then the caller changes the pages, then {@link
- * #end} ({@code invalidate_range_end}). While it is in progress, {@link #register} queues an
+ * #end} ({@code invalidate_range_end}). While it is in progress, {@link #registerRegion} queues an
  * event for a new registration it hits at once and moves the counter (the kernel's {@code
  * active[]} check). With {@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES} agreed, an invalidation
  * that keeps the pages ({@link #startSamePages}) is skipped: no event, no counter move, none
@@ -40,10 +41,10 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
 
     /** The points between the driver's steps where {@link StepListener} is called. */
     enum Step {
-        /** register() was called: the registration has not taken effect in the kernel yet. */
+        /** registerRegion() was called: the registration has not taken effect in the kernel yet. */
         REGISTERING,
         /**
-         * register(): the registration took effect in the kernel (its event queued if an
+         * registerRegion(): the registration took effect in the kernel (its event queued if an
          * invalidation in progress hits it); the ioctl has not returned.
          */
         REGISTERED,
@@ -285,7 +286,7 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
     }
 
     @Override
-    public void register(long start, long end, long cookie) throws RegistrationException {
+    public void registerRegion(long start, long end, long cookie) throws RegistrationException {
         registerCalls.incrementAndGet();
         step(Step.REGISTERING, start, end);
         synchronized (this) {
@@ -313,7 +314,7 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
     }
 
     @Override
-    public synchronized boolean unregister(long cookie) {
+    public synchronized boolean unregisterRegion(long cookie) {
         checkOpen();
         queue.remove(cookie);
         return registrations.remove(cookie) != null;

@@ -16,6 +16,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.regcache.api.Access;
+import org.regcache.api.FakeRegistrar;
+import org.regcache.api.Registration;
 import org.regcache.api.RegistrationCache;
 import org.regcache.api.RegistrationHandle;
 
@@ -38,11 +40,11 @@ class InvalidationInProgressTest {
 
     final SimulatedMemory memory = new SimulatedMemory(BASE, 16);
     /** Records, per registration, the page generations it pinned. */
-    final CountingRegistrar registrar = new CountingRegistrar();
+    final FakeRegistrar registrar = new FakeRegistrar();
     UmmunotifyInvalidationSource source;
 
     InvalidationInProgressTest() {
-        registrar.tag = range -> memory.snapshot(range[0], range[1]);
+        registrar.pinner = memory::snapshot;
     }
 
     RegistrationCache cache(FakeUmmunotifyDevice device, int keptRegistrations) {
@@ -56,10 +58,9 @@ class InvalidationInProgressTest {
 
     /** The pages {@code h}'s registration pinned over R. */
     static long[] pinned(RegistrationHandle h) {
-        CountingRegistrar.TestRegistration r =
-                (CountingRegistrar.TestRegistration) h.registration();
-        assertEquals(R, r.address, "registration of R");
-        return (long[]) r.tag;
+        Registration r = h.registration();
+        assertEquals(R, r.address(), "registration of R");
+        return (long[]) r.nativeRegistration();
     }
 
     /** An acquire of R ordered after every change that ended: its pages are the current ones. */

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import org.regcache.api.RegistrationException;
+import org.regcache.ummu.internal.LibC;
 
 /**
  * The ummunotify driver (kernel/ummunotify_main.c) for a Lincheck model check: every piece of
@@ -20,7 +21,7 @@ import org.regcache.api.RegistrationException;
  * <li>{@link #end}: {@code invalidate_range_end}: out of {@code active[]}; with REPORT_AT_END,
  *     if an INVAL was read since its start, every registration it hits with no event queued
  *     gets one again, and the counter moves once more if any did.
- * <li>{@link #register}: REGISTER: the registration is added, then {@code
+ * <li>{@link #registerRegion}: REGISTER: the registration is added, then {@code
  *     ummunotify_hit_by_active}: an event for each invalidation in progress that hits it, the
  *     counter moved once. The registration takes effect under the lock; the ioctl returns
  *     after the lock is released: two steps, another thread may run between them.
@@ -129,7 +130,7 @@ final class ModelCheckedDevice implements UmmunotifyDevice {
     }
 
     @Override
-    public void register(long start, long end, long cookie) throws RegistrationException {
+    public void registerRegion(long start, long end, long cookie) throws RegistrationException {
         synchronized (this) {
             checkOpen();
             if (start >= end || find(cookie) != null) {
@@ -152,7 +153,7 @@ final class ModelCheckedDevice implements UmmunotifyDevice {
     }
 
     @Override
-    public synchronized boolean unregister(long cookie) {
+    public synchronized boolean unregisterRegion(long cookie) {
         checkOpen();
         Reg r = find(cookie);
         if (r == null) {

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.jna.Memory;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.regcache.api.FakeRegistrar;
 import org.regcache.api.RegistrationCache;
+import org.regcache.ummu.internal.LibC;
 
 /** The native binding's failures on a host without the device: loud, with errno and remedy. */
 class NativeUmmunotifyDeviceTest {
@@ -24,7 +26,7 @@ class NativeUmmunotifyDeviceTest {
     @Test
     void buildingTheUmmunotifyCacheWithoutTheDeviceFailsLoudly() {
         UmmunotifyException e = assertThrows(UmmunotifyException.class, () ->
-                RegistrationCache.builder().registrar(new CountingRegistrar())
+                RegistrationCache.builder().registrar(new FakeRegistrar())
                         .maxPinnedBytes(1 << 20)
                         .invalidationSource(() -> UmmunotifyInvalidationSource.open(
                                 Path.of("/nonexistent/ummunotify"), false))

@@ -25,9 +25,12 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.regcache.api.Access;
 import org.regcache.api.CacheStats;
+import org.regcache.api.FakeRegistrar;
+import org.regcache.api.Registration;
 import org.regcache.api.RegistrationCache;
 import org.regcache.api.RegistrationException;
 import org.regcache.api.RegistrationHandle;
+import org.regcache.ummu.internal.LibC;
 
 /**
  * Never stale, on the real /dev/ummunotify (issue 18): once an invalidating call has returned
@@ -41,7 +44,7 @@ import org.regcache.api.RegistrationHandle;
  * acquirer threads acquire() and release the whole region in a loop. Once the writes are done,
  * the acquirers pause (a phaser: each finishes the acquire it is in, then waits) and the test
  * makes one more acquire(). The pages its registration holds, read back through the imitation
- * NIC ({@link PagePinningRegistrar}: pinned as a NIC pins, by reference and without
+ * NIC ({@link PinnedPages#registrar()}: pinned as a NIC pins, by reference and without
  * mmap_lock), must all carry the round's generation, as the range's own pages do; a page with an
  * older one is a page the invalidation had replaced: a stale registration, which every later
  * acquire would hit too. Each kind of replacement runs {@value #ROUNDS} rounds with {@link
@@ -127,7 +130,7 @@ class NeverStaleGuestIT {
     void theAcquireAfterAReplacementHoldsTheCurrentPages(PageReplacement replacement,
             Drainer drainer) throws Exception {
         assumeTrue(Files.exists(Path.of("/dev/ummunotify")), "no /dev/ummunotify here");
-        PagePinningRegistrar registrar = new PagePinningRegistrar();
+        FakeRegistrar registrar = PinnedPages.registrar();
         AtomicReference<UmmunotifyInvalidationSource> source = new AtomicReference<>();
         RegistrationCache cache = RegistrationCache.builder().registrar(registrar)
                 .invalidationSource(() -> {
@@ -142,14 +145,14 @@ class NeverStaleGuestIT {
             rounds.run(drainer == Drainer.ACQUIRES);
         } finally {
             cache.close();
-            GuestLibC.munmap(new Pointer(base), LENGTH);
+            LibC.munmap(new Pointer(base), LENGTH);
         }
         CacheStats stats = cache.stats();
         String counts = String.format("%s, %s: %d of %d rounds stale; %d acquires by the"
                 + " acquirers (%d failed), %d registrations, %d kernel registrations reused,"
                 + " %d invalidations received; %.1f s", replacement, drainer, rounds.staleRounds,
                 ROUNDS, rounds.acquires.sum(), rounds.failedAcquires.sum(),
-                registrar.registrations.sum(), source.get().reusedRegistrations(),
+                registrar.registers.get(), source.get().reusedRegistrations(),
                 stats.invalidationsReceived(), (System.nanoTime() - started) / 1e9);
         System.out.println("NeverStaleGuestIT: " + counts);
 
@@ -159,7 +162,7 @@ class NeverStaleGuestIT {
         }
         assertTrue(stats.invalidationsReceived() >= ROUNDS, "every round invalidated: " + counts);
         assertEquals(Set.of(), registrar.live, "registrations left after close()");
-        assertEquals(Set.of(), registrar.violations);
+        assertEquals(List.of(), registrar.violations);
     }
 
     /**
@@ -263,7 +266,7 @@ class NeverStaleGuestIT {
 
         /** Writes {@code generation} into the first long of every page, new pages if none. */
         private void write(long generation) {
-            GuestLibC.madvise(new Pointer(base), LENGTH, MADV_POPULATE_WRITE);
+            LibC.madvise(new Pointer(base), LENGTH, MADV_POPULATE_WRITE);
             for (int page = 0; page < PAGES; page++) {
                 new Pointer(base + page * PAGE).setLong(0, generation);
             }
@@ -272,9 +275,8 @@ class NeverStaleGuestIT {
         /** The acquire after the pause: its registration must hold the pages written last. */
         private void checkFinalAcquire(int round, long generation) throws RegistrationException {
             try (RegistrationHandle h = cache.acquire(base, LENGTH, RIGHTS)) {
-                PagePinningRegistrar.PinnedRegistration registration =
-                        (PagePinningRegistrar.PinnedRegistration) h.registration();
-                long[] pinned = registration.pages.firstLongs();
+                Registration registration = h.registration();
+                long[] pinned = ((PinnedPages) registration.nativeRegistration()).firstLongs();
                 int first = (int) ((base - registration.address()) / PAGE); // page-aligned
                 int stalePages = 0;
                 long staleValue = 0;

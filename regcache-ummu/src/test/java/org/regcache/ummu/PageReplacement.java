@@ -2,6 +2,7 @@ package org.regcache.ummu;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Pointer;
+import org.regcache.ummu.internal.LibC;
 
 /**
  * The ways the guest tests give a range new physical pages while keeping its address: each is
@@ -15,7 +16,7 @@ enum PageReplacement {
     MADV_DONTNEED(false) {
         @Override
         void replace(long base, long length) {
-            GuestLibC.madvise(new Pointer(base), length, GuestLibC.MADV_DONTNEED);
+            LibC.madvise(new Pointer(base), length, LibC.MADV_DONTNEED);
         }
     },
     /**
@@ -25,19 +26,19 @@ enum PageReplacement {
     MUNMAP_THEN_MMAP(true) {
         @Override
         void replace(long base, long length) {
-            GuestLibC.munmap(new Pointer(base), length);
+            LibC.munmap(new Pointer(base), length);
             Pointer mapped;
             try {
-                mapped = GuestLibC.mmap(new Pointer(base), length,
-                        GuestLibC.PROT_READ | GuestLibC.PROT_WRITE, GuestLibC.MAP_PRIVATE
-                                | GuestLibC.MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+                mapped = LibC.mmap(new Pointer(base), length,
+                        LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE
+                                | LibC.MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
             } catch (LastErrorException e) {
                 throw new IllegalStateException("another mapping took [0x"
                         + Long.toHexString(base) + ", +" + length + ") between munmap() and"
                         + " mmap(): errno " + e.getErrorCode(), e);
             }
             if (Pointer.nativeValue(mapped) != base) { // a kernel older than 4.17: a hint
-                GuestLibC.munmap(mapped, length);
+                LibC.munmap(mapped, length);
                 throw new IllegalStateException("mmap() did not map at 0x"
                         + Long.toHexString(base));
             }
@@ -48,7 +49,7 @@ enum PageReplacement {
     MAP_FIXED(false) {
         @Override
         void replace(long base, long length) {
-            GuestLibC.mapAnonymousAt(base, length);
+            LibC.mapAnonymousAt(base, length);
             withoutHugePages(base, length);
         }
     };
@@ -73,12 +74,12 @@ enum PageReplacement {
 
     /** A new private anonymous mapping of {@code length} bytes in 4 KiB pages, none present. */
     static long mapRegion(long length) {
-        long base = GuestLibC.mapAnonymous(length);
+        long base = LibC.mapAnonymous(length);
         withoutHugePages(base, length);
         return base;
     }
 
     private static void withoutHugePages(long base, long length) {
-        GuestLibC.madvise(new Pointer(base), length, MADV_NOHUGEPAGE);
+        LibC.madvise(new Pointer(base), length, MADV_NOHUGEPAGE);
     }
 }

@@ -2,12 +2,13 @@ package org.regcache.ummu;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import org.regcache.api.FakeRegistrar;
 import org.regcache.api.RegistrationException;
+import org.regcache.ummu.internal.LibC;
 
 /**
  * The pages of a range, held as an RDMA NIC's registration holds them, and read back as the NIC
- * would send them (an RDMA READ): the imitation NIC of the guest tests ({@link
- * PagePinningRegistrar}).
+ * would send them (an RDMA READ): the imitation NIC of the guest tests ({@link #registrar()}).
  *
  * <p><b>How the pages are taken.</b> A NIC's registration (ib_umem_get()) pins with
  * pin_user_pages_fast(): it walks the page tables <i>without</i> mmap_lock as long as their
@@ -48,6 +49,18 @@ final class PinnedPages implements AutoCloseable {
     }
 
     /**
+     * {@return the imitation NIC: a registrar whose every registration pins its range's pages
+     * here} A registration's {@link org.regcache.api.Registration#nativeRegistration()} is its
+     * {@code PinnedPages}, closed at its deregistration; a range not wholly mapped fails with
+     * EFAULT, as ibv_reg_mr() does. The registrar counts registrations and records misuse.
+     */
+    static FakeRegistrar registrar() {
+        FakeRegistrar registrar = new FakeRegistrar();
+        registrar.pinner = PinnedPages::pin;
+        return registrar;
+    }
+
+    /**
      * Pins the pages of [address, address + length), both page-aligned.
      *
      * @throws RegistrationException with errno EFAULT if part of the range is not mapped (as
@@ -69,8 +82,8 @@ final class PinnedPages implements AutoCloseable {
             for (long done = 0; done < length; ) {
                 iovec.setLong(0, address + done);
                 iovec.setLong(8, length - done);
-                long spliced = GuestLibC.vmsplice(pipe[1], iovec, 1,
-                        GuestLibC.SPLICE_F_NONBLOCK);
+                long spliced = LibC.vmsplice(pipe[1], iovec, 1,
+                        LibC.SPLICE_F_NONBLOCK);
                 if (spliced <= 0) {
                     throw new IllegalStateException("vmsplice returned " + spliced);
                 }
@@ -94,8 +107,8 @@ final class PinnedPages implements AutoCloseable {
     long[] firstLongs() {
         int[] scratch = pipeFor(length);
         try (Memory bytes = new Memory(length)) {
-            long copied = GuestLibC.tee(pipe[0], scratch[1], length,
-                    GuestLibC.SPLICE_F_NONBLOCK);
+            long copied = LibC.tee(pipe[0], scratch[1], length,
+                    LibC.SPLICE_F_NONBLOCK);
             if (copied != length) {
                 throw new IllegalStateException("tee copied " + copied + " of " + length
                         + " pinned bytes");
@@ -134,9 +147,9 @@ final class PinnedPages implements AutoCloseable {
     /** A pipe whose capacity holds {@code length} bytes of whole pages. */
     private static int[] pipeFor(long length) {
         int[] fds = new int[2];
-        GuestLibC.pipe2(fds, GuestLibC.O_CLOEXEC);
+        LibC.pipe2(fds, LibC.O_CLOEXEC);
         try {
-            int capacity = GuestLibC.fcntl(fds[1], GuestLibC.F_SETPIPE_SZ,
+            int capacity = LibC.fcntl(fds[1], LibC.F_SETPIPE_SZ,
                     Math.toIntExact(length));
             if (capacity < length) {
                 throw new IllegalStateException("pipe capacity " + capacity + " < " + length);

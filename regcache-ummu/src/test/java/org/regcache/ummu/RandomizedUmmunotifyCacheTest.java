@@ -14,6 +14,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.regcache.api.Access;
+import org.regcache.api.FakeRegistrar;
+import org.regcache.api.Registration;
 import org.regcache.api.RegistrationCache;
 import org.regcache.api.RegistrationHandle;
 
@@ -47,8 +49,8 @@ class RandomizedUmmunotifyCacheTest {
     void noStaleOrLeakedRegistration(DeviceMode mode, long seed) {
         FakeUmmunotifyDevice device = mode.device();
         SimulatedMemory memory = new SimulatedMemory(0x7f1200000000L, PAGES);
-        CountingRegistrar registrar = new CountingRegistrar();
-        registrar.tag = range -> memory.snapshot(range[0], range[1]);
+        FakeRegistrar registrar = new FakeRegistrar();
+        registrar.pinner = memory::snapshot;
         Random random = new Random(seed);
         InterleavedChanges changes = new InterleavedChanges(memory, device, random, PAGES, 3);
         UmmunotifyInvalidationSource source = mode.source(device, false);
@@ -83,12 +85,11 @@ class RandomizedUmmunotifyCacheTest {
                     long[] settled = memory.settled(start, length);
                     RegistrationHandle h = cache.acquire(start, length,
                             RIGHTS.get(random.nextInt(RIGHTS.size())));
-                    CountingRegistrar.TestRegistration r =
-                            (CountingRegistrar.TestRegistration) h.registration();
-                    assertTrue(r.address <= start && start + length <= r.address + r.length,
-                            "covers");
-                    assertTrue(SimulatedMemory.notOlder(r.address, (long[]) r.tag, start,
-                            length, settled), "stale registration " + r);
+                    Registration r = h.registration();
+                    assertTrue(r.covers(start, length), "covers");
+                    assertTrue(SimulatedMemory.notOlder(r.address(),
+                            (long[]) r.nativeRegistration(), start, length, settled),
+                            "stale registration " + r);
                     assertTrue(registrar.live.contains(r), "dead registration " + r);
                     held.add(h);
                     if (held.size() > 10) {

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.regcache.api.Access;
+import org.regcache.api.FakeRegistrar;
 import org.regcache.api.InvalidationSink;
 import org.regcache.api.Registration;
 import org.regcache.api.RegistrationCache;
@@ -231,7 +232,7 @@ class RegistrationReuseTest {
 
     @Test
     void aBufferMappedAgainAtItsAddressMissesOnceAndReusesItsWatch() throws Exception {
-        CountingRegistrar registrar = new CountingRegistrar();
+        FakeRegistrar registrar = new FakeRegistrar();
         UmmunotifyInvalidationSource[] source = new UmmunotifyInvalidationSource[1];
         try (RegistrationCache cache = RegistrationCache.builder().registrar(registrar)
                 .invalidationSource(() -> {
@@ -265,18 +266,18 @@ class RegistrationReuseTest {
             throws Exception {
         FakeUmmunotifyDevice fake = mode.device();
         SimulatedMemory memory = new SimulatedMemory(A, 4);
-        CountingRegistrar registrar = new CountingRegistrar();
-        registrar.tag = range -> memory.snapshot(range[0], range[1]);
+        FakeRegistrar registrar = new FakeRegistrar();
+        registrar.pinner = memory::snapshot;
         UmmunotifyInvalidationSource source = mode.source(fake, false);
         try (RegistrationCache cache = RegistrationCache.builder().registrar(registrar)
                 .invalidationSource(() -> source).maxPinnedBytes(1L << 30).build()) {
             for (int round = 0; round < 5; round++) {
                 long[] settled = memory.settled(A, 4 * PAGE);
                 try (RegistrationHandle h = cache.acquire(A, 4 * PAGE, NONE)) {
-                    CountingRegistrar.TestRegistration r =
-                            (CountingRegistrar.TestRegistration) h.registration();
-                    assertTrue(SimulatedMemory.notOlder(A, (long[]) r.tag, A, 4 * PAGE,
-                            settled), "round " + round + ": stale " + r);
+                    Registration r = h.registration();
+                    long[] pinned = (long[]) r.nativeRegistration();
+                    assertTrue(SimulatedMemory.notOlder(A, pinned, A, 4 * PAGE, settled),
+                            "round " + round + ": stale " + r);
                 }
                 SimulatedMemory.Change remap = memory.begin(fake, A, 4 * PAGE);
                 cache.acquire(A, 4 * PAGE, NONE).close(); // drains, misses, pins the old pages

@@ -12,6 +12,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.regcache.api.Access;
 import org.regcache.api.CacheStats;
+import org.regcache.api.FakeRegistrar;
 import org.regcache.api.Registration;
 import org.regcache.api.RegistrationCache;
 import org.regcache.api.RegistrationHandle;
@@ -26,7 +27,7 @@ class SamePageFilterTest {
     static final long BASE = 0x40_0000;
     static final Set<Access> NONE = EnumSet.noneOf(Access.class);
 
-    final CountingRegistrar registrar = new CountingRegistrar();
+    final FakeRegistrar registrar = new FakeRegistrar();
 
     RegistrationCache cache(FakeUmmunotifyDevice device) {
         return RegistrationCache.builder().registrar(registrar)

@@ -30,9 +30,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.regcache.api.Access;
+import org.regcache.api.FakeRegistrar;
 import org.regcache.api.Registration;
 import org.regcache.api.RegistrationCache;
 import org.regcache.api.RegistrationHandle;
+import org.regcache.ummu.internal.LibC;
 
 /**
  * The cache on the real /dev/ummunotify (inside the QEMU guest): every way of changing a
@@ -51,7 +53,7 @@ class UmmunotifyGuestIT {
     private static final long HANG_MINUTES = 10;
     private static final Set<Access> RIGHTS = EnumSet.of(Access.LOCAL_WRITE);
 
-    private final CountingRegistrar registrar = new CountingRegistrar();
+    private final FakeRegistrar registrar = new FakeRegistrar();
     private RegistrationCache cache;
     private UmmunotifyInvalidationSource source;
 
@@ -78,7 +80,7 @@ class UmmunotifyGuestIT {
     /** Maps 16 pages, caches them, applies {@code change}, expects a miss on [offset, +len). */
     private void changeCausesMiss(long offset, long length, LongConsumer change)
             throws Exception {
-        long base = GuestLibC.mapAnonymous(16 * PAGE);
+        long base = LibC.mapAnonymous(16 * PAGE);
         new Pointer(base).setMemory(0, 16 * PAGE, (byte) 1);
         Registration old;
         try (RegistrationHandle h = cache.acquire(base, 16 * PAGE, RIGHTS)) {
@@ -93,21 +95,21 @@ class UmmunotifyGuestIT {
         }
         assertEquals(2, registrar.registers.get());
         assertTrue(cache.stats().invalidationsReceived() >= 1);
-        GuestLibC.munmap(new Pointer(base), 16 * PAGE);
+        LibC.munmap(new Pointer(base), 16 * PAGE);
     }
 
     @Test
     void munmapCausesAMiss() throws Exception {
         changeCausesMiss(0, PAGE, base -> {
-            GuestLibC.munmap(new Pointer(base), 16 * PAGE);
-            GuestLibC.mapAnonymousAt(base, 16 * PAGE);
+            LibC.munmap(new Pointer(base), 16 * PAGE);
+            LibC.mapAnonymousAt(base, 16 * PAGE);
         });
     }
 
     @Test
     void aReusedKernelRegistrationReportsTheNextMunmapToo() throws Exception {
         int rounds = 4;
-        long base = GuestLibC.mapAnonymous(4 * PAGE);
+        long base = LibC.mapAnonymous(4 * PAGE);
         Registration previous = null;
         for (int round = 0; round < rounds; round++) {
             new Pointer(base).setMemory(0, 4 * PAGE, (byte) round);
@@ -115,55 +117,55 @@ class UmmunotifyGuestIT {
                 assertNotSame(previous, h.registration(), "miss after munmap, round " + round);
                 previous = h.registration();
             }
-            GuestLibC.munmap(new Pointer(base), 4 * PAGE);
-            GuestLibC.mapAnonymousAt(base, 4 * PAGE);
+            LibC.munmap(new Pointer(base), 4 * PAGE);
+            LibC.mapAnonymousAt(base, 4 * PAGE);
         }
         assertEquals(rounds, registrar.registers.get());
         assertEquals(rounds - 1, source.reusedRegistrations(),
                 "each miss watched its range with the kernel registration of the one before");
         assertEquals(1, registrations(), "one kernel registration all along");
-        GuestLibC.munmap(new Pointer(base), 4 * PAGE);
+        LibC.munmap(new Pointer(base), 4 * PAGE);
     }
 
     @Test
     void partialMunmapCausesAMissOnTheWholeRegistration() throws Exception {
         changeCausesMiss(0, PAGE, base -> {
-            GuestLibC.munmap(new Pointer(base + 8 * PAGE), PAGE);
-            GuestLibC.mapAnonymousAt(base + 8 * PAGE, PAGE);
+            LibC.munmap(new Pointer(base + 8 * PAGE), PAGE);
+            LibC.mapAnonymousAt(base + 8 * PAGE, PAGE);
         });
     }
 
     @Test
     void mremapCausesAMiss() throws Exception {
         changeCausesMiss(2 * PAGE, PAGE, base -> {
-            long other = GuestLibC.mapAnonymous(4 * PAGE);
-            GuestLibC.mremap(new Pointer(other), 4 * PAGE, 4 * PAGE,
-                    GuestLibC.MREMAP_MAYMOVE | GuestLibC.MREMAP_FIXED, new Pointer(base));
+            long other = LibC.mapAnonymous(4 * PAGE);
+            LibC.mremap(new Pointer(other), 4 * PAGE, 4 * PAGE,
+                    LibC.MREMAP_MAYMOVE | LibC.MREMAP_FIXED, new Pointer(base));
         });
     }
 
     @Test
     void madviseDontneedCausesAMiss() throws Exception {
         changeCausesMiss(4 * PAGE, 2 * PAGE, base ->
-                GuestLibC.madvise(new Pointer(base + 4 * PAGE), 2 * PAGE,
-                        GuestLibC.MADV_DONTNEED));
+                LibC.madvise(new Pointer(base + 4 * PAGE), 2 * PAGE,
+                        LibC.MADV_DONTNEED));
     }
 
     @Test
     void mapFixedReplacementCausesAMiss() throws Exception {
-        changeCausesMiss(15 * PAGE, PAGE, base -> GuestLibC.mapAnonymousAt(base + 12 * PAGE,
+        changeCausesMiss(15 * PAGE, PAGE, base -> LibC.mapAnonymousAt(base + 12 * PAGE,
                 4 * PAGE));
     }
 
     @Test
     void acquireRacingWithRemapsNeverSeesAnOldGeneration() throws Exception {
         int pages = 8;
-        long base = GuestLibC.mapAnonymous(pages * PAGE);
+        long base = LibC.mapAnonymous(pages * PAGE);
         for (int p = 0; p < pages; p++) {
             new Pointer(base + p * PAGE).setLong(0, 0);
         }
         // the "registration" records the generation stored in its first page
-        registrar.tag = range -> readThroughPageTables(range[0]);
+        registrar.pinner = (address, length) -> readThroughPageTables(address);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong remaps = new AtomicLong();
         List<String> stale = new CopyOnWriteArrayList<>();
@@ -171,16 +173,16 @@ class UmmunotifyGuestIT {
         try {
             Future<?> remapper = pool.submit(() -> {
                 long generation = 0;
-                long spare = GuestLibC.mapAnonymous(PAGE);
+                long spare = LibC.mapAnonymous(PAGE);
                 while (!stop.get()) {
                     int p = (int) (generation % pages);
                     generation++;
                     new Pointer(spare).setLong(0, generation);
                     // atomically replace page p by a page already holding the new generation
-                    GuestLibC.mremap(new Pointer(spare), PAGE, PAGE,
-                            GuestLibC.MREMAP_MAYMOVE | GuestLibC.MREMAP_FIXED,
+                    LibC.mremap(new Pointer(spare), PAGE, PAGE,
+                            LibC.MREMAP_MAYMOVE | LibC.MREMAP_FIXED,
                             new Pointer(base + p * PAGE));
-                    spare = GuestLibC.mapAnonymous(PAGE);
+                    spare = LibC.mapAnonymous(PAGE);
                     remaps.incrementAndGet();
                 }
                 return null;
@@ -191,8 +193,7 @@ class UmmunotifyGuestIT {
                     long page = base + (i % pages) * PAGE;
                     long before = new Pointer(page).getLong(0);
                     try (RegistrationHandle h = cache.acquire(page, PAGE, RIGHTS)) {
-                        long pinned = (Long) ((CountingRegistrar.TestRegistration)
-                                h.registration()).tag;
+                        long pinned = (Long) h.registration().nativeRegistration();
                         if (pinned < before) {
                             stale.add("page " + (i % pages) + ": generation " + pinned
                                     + " after " + before);
@@ -211,7 +212,7 @@ class UmmunotifyGuestIT {
         }
         assertEquals("[]", stale.toString());
         assertTrue(cache.stats().invalidationsReceived() > 0);
-        GuestLibC.munmap(new Pointer(base), pages * PAGE);
+        LibC.munmap(new Pointer(base), pages * PAGE);
     }
 
     /**
@@ -244,13 +245,13 @@ class UmmunotifyGuestIT {
     @Test
     void hundredThousandLiveEntriesAndOneInvalidation() throws Exception {
         int entries = 100_000;
-        long base = GuestLibC.mapAnonymous(entries * PAGE);
+        long base = LibC.mapAnonymous(entries * PAGE);
         for (int i = 0; i < entries; i++) {
             cache.acquire(base + i * PAGE, PAGE, RIGHTS).close();
         }
         assertEquals(entries, cache.stats().pinnedEntries());
         assertEquals(entries, registrations(), "one kernel registration per entry");
-        GuestLibC.madvise(new Pointer(base + 5000 * PAGE), PAGE, GuestLibC.MADV_DONTNEED);
+        LibC.madvise(new Pointer(base + 5000 * PAGE), PAGE, LibC.MADV_DONTNEED);
         int before = registrar.registers.get();
         cache.acquire(base + 4999 * PAGE, PAGE, RIGHTS).close();
         cache.acquire(base + 5001 * PAGE, PAGE, RIGHTS).close();
@@ -258,7 +259,7 @@ class UmmunotifyGuestIT {
         cache.acquire(base + 5000 * PAGE, PAGE, RIGHTS).close();
         assertEquals(before + 1, registrar.registers.get(), "the changed page misses");
         assertEquals(1, cache.stats().evictions(org.regcache.api.EvictionCause.INVALIDATION));
-        GuestLibC.munmap(new Pointer(base), entries * PAGE);
+        LibC.munmap(new Pointer(base), entries * PAGE);
     }
 
     /** The "registrations:" line of the device file's fdinfo. */

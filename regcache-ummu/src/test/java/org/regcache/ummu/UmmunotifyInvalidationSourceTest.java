@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.regcache.api.Access;
 import org.regcache.api.EvictionCause;
+import org.regcache.api.FakeRegistrar;
 import org.regcache.api.Registration;
 import org.regcache.api.RegistrationCache;
 import org.regcache.api.RegistrationHandle;
@@ -33,7 +34,7 @@ class UmmunotifyInvalidationSourceTest {
     static final Set<Access> NONE = EnumSet.noneOf(Access.class);
 
     final FakeUmmunotifyDevice device = new FakeUmmunotifyDevice();
-    final CountingRegistrar registrar = new CountingRegistrar();
+    final FakeRegistrar registrar = new FakeRegistrar();
 
     /** The source of the last cache(...) built. */
     UmmunotifyInvalidationSource source;
@@ -66,7 +67,7 @@ class UmmunotifyInvalidationSourceTest {
             for (int i = 0; i < 100; i++) {
                 cache.acquire(0x10000 + i % 7, 100, NONE).close();
             }
-            verify(mockDevice, times(1)).register(0x10000, 0x11000, 1);
+            verify(mockDevice, times(1)).registerRegion(0x10000, 0x11000, 1);
             verify(mockDevice, times(100)).counterAcquire();
             verify(mockDevice).reportsAtEnd(); // at construction: a field, no system call
             verifyNoMoreInteractions(mockDevice); // no read(), no poll(), no ioctl
@@ -187,8 +188,8 @@ class UmmunotifyInvalidationSourceTest {
             cache.acquire(0x10000, PAGE, NONE).close(); // drains again, misses
             assertEquals(2, cache.stats().evictions(EvictionCause.INVALIDATION));
             verify(mockDevice, times(2)).read(any());
-            verify(mockDevice, times(1)).register(anyLong(), anyLong(), anyLong());
-            verify(mockDevice, never()).unregister(anyLong());
+            verify(mockDevice, times(1)).registerRegion(anyLong(), anyLong(), anyLong());
+            verify(mockDevice, never()).unregisterRegion(anyLong());
             assertEquals(3, registrar.registers.get());
             assertEquals(2, source.reusedRegistrations());
         }

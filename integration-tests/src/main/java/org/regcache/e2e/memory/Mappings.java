@@ -2,6 +2,7 @@ package org.regcache.e2e.memory;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Pointer;
+import org.regcache.ummu.internal.LibC;
 
 /**
  * Anonymous private mappings and the calls that change them, by address. Every failure

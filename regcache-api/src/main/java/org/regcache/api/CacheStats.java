@@ -7,7 +7,8 @@ import java.util.Objects;
  * Immutable snapshot of a {@link RegistrationCache}'s counters, taken by {@link
  * RegistrationCache#stats()}. Counters ({@link #hits()}, {@link #misses()}, {@link
  * #registerCalls()}, {@link #deregisterCalls()}, {@link #invalidationsReceived()}, {@link
- * #evictions(EvictionCause)}) only grow over the cache's life; {@link #minus(CacheStats)} gives
+ * #evictions(EvictionCause)}, {@link #drainsFromRing()}, {@link #drainsWithRead()}) only grow
+ * over the cache's life; {@link #minus(CacheStats)} gives
  * what happened between two snapshots. Gauges ({@code pinned*}, {@code detachedInUse*}) describe
  * the moment of the snapshot. Fields are read one after the other without a global lock, so
  * under concurrent use they may disagree slightly with each other (for example {@code hits +
@@ -28,6 +29,9 @@ public final class CacheStats {
     private final long detachedInUseEntries;
     private final long detachedInUseBytes;
     private final boolean skipsSamePageInvalidations;
+    private final boolean eventRingInUse;
+    private final long drainsFromRing;
+    private final long drainsWithRead;
 
     /**
      * The builder's values, by name rather than by position (eleven in a row, ten of them
@@ -37,6 +41,9 @@ public final class CacheStats {
      */
     private CacheStats(Builder b) {
         this.skipsSamePageInvalidations = b.skipsSamePageInvalidations;
+        this.eventRingInUse = b.eventRingInUse;
+        this.drainsFromRing = nonNegative("drainsFromRing", b.drainsFromRing);
+        this.drainsWithRead = nonNegative("drainsWithRead", b.drainsWithRead);
         this.hits = nonNegative("hits", b.hits);
         this.misses = nonNegative("misses", b.misses);
         this.registerCalls = nonNegative("registerCalls", b.registerCalls);
@@ -166,11 +173,42 @@ public final class CacheStats {
     }
 
     /**
+     * {@return whether the cache's invalidation source takes invalidations from an event ring it
+     * shares with the kernel, so that draining them makes no system call} A setting, not a
+     * counter: {@code false} for an uncached cache, for a source without a ring, and for an
+     * ummunotify module without {@code UMMUNOTIFY_FEATURE_EVENT_RING}. See {@link
+     * InvalidationSource#eventRingInUse()}.
+     */
+    public boolean eventRingInUse() {
+        return eventRingInUse;
+    }
+
+    /**
+     * {@return the drains of pending invalidations that took them all from the event ring,
+     * without a system call} 0 without a ring. With one, every drain counts here or in {@link
+     * #drainsWithRead()}, once.
+     */
+    public long drainsFromRing() {
+        return drainsFromRing;
+    }
+
+    /**
+     * {@return the drains of pending invalidations that read() them from the device, with
+     * system calls} Without an event ring, every drain; with one, those that found it had
+     * overflowed (events queued for read() because it was full). 0 for a source that reads no
+     * device.
+     */
+    public long drainsWithRead() {
+        return drainsWithRead;
+    }
+
+    /**
      * What happened between an earlier snapshot of the same cache and this one: each counter
      * is this snapshot's minus {@code earlier}'s, so that {@code
      * after.minus(before).hitRate()} is the hit rate of that interval. The gauges ({@code
-     * pinned*}, {@code detachedInUse*}) and {@link #skipsSamePageInvalidations()} are this
-     * snapshot's: a level, not a count, has no difference to report.
+     * pinned*}, {@code detachedInUse*}) and the settings ({@link #skipsSamePageInvalidations()},
+     * {@link #eventRingInUse()}) are this snapshot's: a level, not a count, has no difference to
+     * report.
      *
      * @param earlier a snapshot of the same cache, taken before this one
      * @return the counts of the interval
@@ -186,7 +224,11 @@ public final class CacheStats {
                 .deregisterCalls(difference("deregisterCalls", deregisterCalls,
                         earlier.deregisterCalls))
                 .invalidationsReceived(difference("invalidationsReceived", invalidationsReceived,
-                        earlier.invalidationsReceived));
+                        earlier.invalidationsReceived))
+                .drainsFromRing(difference("drainsFromRing", drainsFromRing,
+                        earlier.drainsFromRing))
+                .drainsWithRead(difference("drainsWithRead", drainsWithRead,
+                        earlier.drainsWithRead));
         for (EvictionCause cause : EvictionCause.values()) {
             interval.evictions(cause, difference("evictions(" + cause + ")",
                     evictions.get(cause), earlier.evictions.get(cause)));
@@ -203,12 +245,15 @@ public final class CacheStats {
         return later - earlier;
     }
 
-    /** This snapshot with {@link #skipsSamePageInvalidations()} set to {@code on}. */
-    CacheStats withSkipsSamePageInvalidations(boolean on) {
-        if (on == skipsSamePageInvalidations) {
-            return this;
-        }
-        return toBuilder().skipsSamePageInvalidations(on).build();
+    /**
+     * This snapshot with what {@code source} says of itself: {@link
+     * #skipsSamePageInvalidations()}, {@link #eventRingInUse()}, {@link #drainsFromRing()},
+     * {@link #drainsWithRead()}.
+     */
+    CacheStats withSourceView(InvalidationSource source) {
+        return toBuilder().skipsSamePageInvalidations(source.skipsSamePageInvalidations())
+                .eventRingInUse(source.eventRingInUse()).drainsFromRing(source.drainsFromRing())
+                .drainsWithRead(source.drainsWithRead()).build();
     }
 
     /** A builder holding this snapshot's values. */
@@ -218,7 +263,9 @@ public final class CacheStats {
                 .pinnedBytes(pinnedBytes).pinnedEntries(pinnedEntries)
                 .detachedInUseEntries(detachedInUseEntries)
                 .detachedInUseBytes(detachedInUseBytes)
-                .skipsSamePageInvalidations(skipsSamePageInvalidations);
+                .skipsSamePageInvalidations(skipsSamePageInvalidations)
+                .eventRingInUse(eventRingInUse).drainsFromRing(drainsFromRing)
+                .drainsWithRead(drainsWithRead);
         b.evictions.putAll(evictions);
         return b;
     }
@@ -239,14 +286,16 @@ public final class CacheStats {
                 && pinnedEntries == s.pinnedEntries
                 && detachedInUseEntries == s.detachedInUseEntries
                 && detachedInUseBytes == s.detachedInUseBytes
-                && skipsSamePageInvalidations == s.skipsSamePageInvalidations;
+                && skipsSamePageInvalidations == s.skipsSamePageInvalidations
+                && eventRingInUse == s.eventRingInUse && drainsFromRing == s.drainsFromRing
+                && drainsWithRead == s.drainsWithRead;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(hits, misses, registerCalls, deregisterCalls, invalidationsReceived,
                 evictions, pinnedBytes, pinnedEntries, detachedInUseEntries, detachedInUseBytes,
-                skipsSamePageInvalidations);
+                skipsSamePageInvalidations, eventRingInUse, drainsFromRing, drainsWithRead);
     }
 
     @Override
@@ -257,7 +306,9 @@ public final class CacheStats {
                 + ", pinnedBytes=" + pinnedBytes + ", pinnedEntries=" + pinnedEntries
                 + ", detachedInUseEntries=" + detachedInUseEntries + ", detachedInUseBytes="
                 + detachedInUseBytes + ", skipsSamePageInvalidations="
-                + skipsSamePageInvalidations + "}";
+                + skipsSamePageInvalidations + ", eventRingInUse=" + eventRingInUse
+                + ", drainsFromRing=" + drainsFromRing + ", drainsWithRead=" + drainsWithRead
+                + "}";
     }
 
     /**
@@ -277,6 +328,9 @@ public final class CacheStats {
         private long detachedInUseEntries;
         private long detachedInUseBytes;
         private boolean skipsSamePageInvalidations;
+        private boolean eventRingInUse;
+        private long drainsFromRing;
+        private long drainsWithRead;
 
         private Builder() {
         }
@@ -400,6 +454,39 @@ public final class CacheStats {
          */
         public Builder skipsSamePageInvalidations(boolean on) {
             skipsSamePageInvalidations = on;
+            return this;
+        }
+
+        /**
+         * Sets {@link CacheStats#eventRingInUse()}.
+         *
+         * @param on the setting
+         * @return this builder
+         */
+        public Builder eventRingInUse(boolean on) {
+            eventRingInUse = on;
+            return this;
+        }
+
+        /**
+         * Sets {@link CacheStats#drainsFromRing()}.
+         *
+         * @param n the count
+         * @return this builder
+         */
+        public Builder drainsFromRing(long n) {
+            drainsFromRing = n;
+            return this;
+        }
+
+        /**
+         * Sets {@link CacheStats#drainsWithRead()}.
+         *
+         * @param n the count
+         * @return this builder
+         */
+        public Builder drainsWithRead(long n) {
+            drainsWithRead = n;
             return this;
         }
 

@@ -80,4 +80,19 @@ final class CacheStatsView implements RegistrationCacheMBean {
     public boolean isSkipsSamePageInvalidations() {
         return cache.stats().skipsSamePageInvalidations();
     }
+
+    @Override
+    public boolean isEventRingInUse() {
+        return cache.stats().eventRingInUse();
+    }
+
+    @Override
+    public long getDrainsFromRing() {
+        return cache.stats().drainsFromRing();
+    }
+
+    @Override
+    public long getDrainsWithRead() {
+        return cache.stats().drainsWithRead();
+    }
 }

@@ -434,7 +434,7 @@ final class CachingRegistrationCache implements RegistrationCache, InvalidationS
 
     @Override
     public CacheStats stats() {
-        return stats.snapshot().withSkipsSamePageInvalidations(source.skipsSamePageInvalidations());
+        return stats.snapshot().withSourceView(source);
     }
 
     /** The hits counted in the state words of the entries not yet unlinked. */

@@ -90,6 +90,36 @@ public interface InvalidationSource extends AutoCloseable {
     }
 
     /**
+     * {@return whether this source takes invalidations from memory it shares with the kernel
+     * (an event ring), so that a drain makes no system call unless the ring overflowed} Fixed
+     * once the source is created; shown in {@link CacheStats#eventRingInUse()}. The default
+     * answers {@code false}.
+     */
+    default boolean eventRingInUse() {
+        return false;
+    }
+
+    /**
+     * {@return how many drains, since the source was created, found invalidations pending and
+     * took all of them from the event ring, with no system call} Shown in {@link
+     * CacheStats#drainsFromRing()}. The default answers 0 (no ring).
+     */
+    default long drainsFromRing() {
+        return 0;
+    }
+
+    /**
+     * {@return how many drains, since the source was created, found invalidations pending and
+     * read() them from a device, with system calls: every such drain of a source without an
+     * event ring, and those of a source with one that found it overflowed (events queued for
+     * read())} Shown in {@link CacheStats#drainsWithRead()}. The default answers 0 (a source
+     * that reads no device).
+     */
+    default long drainsWithRead() {
+        return 0;
+    }
+
+    /**
      * {@return whether invalidations may be waiting to be drained} Called on every acquire: no
      * system call, no lock, no allocation. A {@code false} answer obliges as described above.
      */

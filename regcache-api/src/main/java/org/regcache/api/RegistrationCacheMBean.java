@@ -79,4 +79,23 @@ public interface RegistrationCacheMBean {
      * leaves out changes that keep the pages (a setting, not a counter)}
      */
     boolean isSkipsSamePageInvalidations();
+
+    /**
+     * {@return {@link CacheStats#eventRingInUse()}: whether the invalidation source takes
+     * invalidations from an event ring shared with the kernel, without system calls (a
+     * setting, not a counter)}
+     */
+    boolean isEventRingInUse();
+
+    /**
+     * {@return {@link CacheStats#drainsFromRing()}: drains of pending invalidations that took
+     * them all from the event ring, without a system call}
+     */
+    long getDrainsFromRing();
+
+    /**
+     * {@return {@link CacheStats#drainsWithRead()}: drains of pending invalidations that read()
+     * them from the device, with system calls (no ring, or the ring had overflowed)}
+     */
+    long getDrainsWithRead();
 }

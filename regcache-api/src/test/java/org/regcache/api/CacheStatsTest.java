@@ -14,7 +14,8 @@ class CacheStatsTest extends CacheFixture {
                 .deregisterCalls(base + 4).invalidationsReceived(base + 5)
                 .evictions(EvictionCause.INVALIDATION, base + 6)
                 .evictions(EvictionCause.CAPACITY, base + 7)
-                .evictions(EvictionCause.EXPLICIT, base + 8);
+                .evictions(EvictionCause.EXPLICIT, base + 8).drainsFromRing(base + 9)
+                .drainsWithRead(base + 10);
     }
 
     @Test
@@ -31,6 +32,7 @@ class CacheStatsTest extends CacheFixture {
                 .deregisterCalls(100).invalidationsReceived(100)
                 .evictions(EvictionCause.INVALIDATION, 100)
                 .evictions(EvictionCause.CAPACITY, 100).evictions(EvictionCause.EXPLICIT, 100)
+                .drainsFromRing(100).drainsWithRead(100)
                 .pinnedBytes(8192).pinnedEntries(2).detachedInUseEntries(1)
                 .detachedInUseBytes(4096).skipsSamePageInvalidations(true).build(), delta);
         assertEquals(300, delta.evictionCount());

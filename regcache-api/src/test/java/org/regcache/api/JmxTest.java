@@ -43,12 +43,16 @@ class JmxTest extends CacheFixture {
             assertEquals(new TreeSet<>(Set.of("HitRate", "Hits", "Misses", "RegisterCalls",
                     "DeregisterCalls", "InvalidationsReceived", "InvalidatedEntries",
                     "CapacityEvictions", "ExplicitEvictions", "PinnedBytes", "PinnedEntries",
-                    "DetachedInUseEntries", "DetachedInUseBytes", "SkipsSamePageInvalidations")),
+                    "DetachedInUseEntries", "DetachedInUseBytes", "SkipsSamePageInvalidations",
+                    "EventRingInUse", "DrainsFromRing", "DrainsWithRead")),
                     attributes);
             assertTrue(Arrays.stream(server.getMBeanInfo(name).getAttributes())
                     .noneMatch(MBeanAttributeInfo::isWritable), "read-only");
             assertEquals(1.0, server.getAttribute(name, "HitRate"), "no acquire yet");
             assertEquals(false, server.getAttribute(name, "SkipsSamePageInvalidations"));
+            assertEquals(false, server.getAttribute(name, "EventRingInUse"));
+            assertEquals(0L, server.getAttribute(name, "DrainsFromRing"));
+            assertEquals(0L, server.getAttribute(name, "DrainsWithRead"));
         }
     }
 

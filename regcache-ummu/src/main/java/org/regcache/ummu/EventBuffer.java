@@ -1,15 +1,19 @@
 package org.regcache.ummu;
 
 import com.sun.jna.Memory;
+import java.nio.ByteBuffer;
 
 /**
- * A reusable native buffer for batched read() of {@code struct ummunotify_event} records, read
- * field by field at the offsets of {@link EventStruct}: draining allocates nothing.
+ * A reusable native buffer for batched read() of {@code struct ummunotify_event} records, or for
+ * records copied out of the event ring ({@link #putRecords}), read field by field at the offsets
+ * of {@link EventStruct}: draining allocates nothing.
  * Not thread-safe: the source uses it under its drain lock.
  */
 final class EventBuffer {
     final Memory memory;
     private final int capacity;
+    /** {@link #memory} as a buffer, for bulk copies out of the ring. */
+    private final ByteBuffer bytes;
 
     EventBuffer(int capacity) {
         if (capacity < 1) {
@@ -18,6 +22,7 @@ final class EventBuffer {
         this.capacity = capacity;
         this.memory = new Memory((long) capacity * UmmunotifyAbi.EVENT_SIZE);
         memory.clear();
+        this.bytes = memory.getByteBuffer(0, memory.size());
     }
 
     int capacity() {
@@ -51,6 +56,15 @@ final class EventBuffer {
     /** The cookie of an INVAL record, the counter of a LAST record. */
     long cookieOrCounter(int index) {
         return memory.getLong(at(index, UmmunotifyAbi.EVENT_COOKIE_COUNTER_OFFSET));
+    }
+
+    /**
+     * Copies {@code count} whole records from {@code source} (at byte {@code sourceOffset}) to
+     * records {@code index}, {@code index + 1}, ...: plain loads, one bulk copy, no JNI.
+     */
+    void putRecords(int index, ByteBuffer source, int sourceOffset, int count) {
+        bytes.put(index * UmmunotifyAbi.EVENT_SIZE, source, sourceOffset,
+                count * UmmunotifyAbi.EVENT_SIZE);
     }
 
     /** Writes a record as the kernel would; for fake devices. */

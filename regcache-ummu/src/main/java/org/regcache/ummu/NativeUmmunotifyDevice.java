@@ -8,13 +8,28 @@ import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.regcache.api.RegistrationException;
 import org.regcache.ummu.internal.LibC;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * /dev/ummunotify through JNA: open(O_RDONLY | O_CLOEXEC | O_NONBLOCK), the feature exchange
  * (first call on the file, as the ABI requires; it always asks for {@code
- * UMMUNOTIFY_FEATURE_REPORT_AT_END}, and for {@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES} unless
- * told not to; a module that does not know a feature answers without it), mmap of the counter
- * page, the REGISTER_REGION and UNREGISTER_REGION ioctls, non-blocking read() and poll().
+ * UMMUNOTIFY_FEATURE_REPORT_AT_END}, for {@code UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES} and {@code
+ * UMMUNOTIFY_FEATURE_EVENT_RING} unless told not to; a module that does not know a feature
+ * answers without it), mmap of the counter page, the event ring when agreed ({@link
+ * MappedEventRing}, {@value #RING_ENTRIES} entries), the REGISTER_REGION and UNREGISTER_REGION
+ * ioctls, non-blocking read() and poll().
+ *
+ * <p><b>Ring size.</b> {@value #RING_ENTRIES} entries: 128 KiB of entries plus the control
+ * page, charged to the memory cgroup, and 8 bytes of our own page for the tail word. Every hit
+ * of a registration is one entry, and the cache drains at every acquire that finds the counter
+ * moved, so between two drains the ring must hold the hits of the invalidations in between: an
+ * munmap() of a region holding many cached registrations writes one entry per registration
+ * (the cache holds up to its live entries plus {@link
+ * UmmunotifyInvalidationSource#KEPT_REGISTRATIONS} kept ones). 4096 holds such a burst over
+ * thousands of registrations; a larger one overflows to read() (the kernel merges the hits of
+ * a registration there), costing system calls, never an event. The maximum (65536, 2 MiB)
+ * would buy little more for 16 times the memory.
  *
  * <p><b>Closing without waiting, and without reuse of a closed descriptor.</b> Every call
  * counts itself in {@link #users}; {@link #close()} only sets the CLOSED bit, and whoever drops
@@ -26,7 +41,10 @@ import org.regcache.ummu.internal.LibC;
  * (a {@link Cleaner}, which also closes a descriptor that was never closed).
  */
 final class NativeUmmunotifyDevice implements UmmunotifyDevice {
+    private static final Logger LOG = LoggerFactory.getLogger(NativeUmmunotifyDevice.class);
     private static final Cleaner CLEANER = Cleaner.create();
+    /** The size of the event ring, in entries (see the class comment). */
+    static final int RING_ENTRIES = 4096;
     private static final int CLOSED = 1 << 31;
     /**
      * Per thread, the native argument of REGISTER_REGION and UNREGISTER_REGION (32 bytes,
@@ -45,11 +63,15 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
     /** The features the kernel agreed to at open. */
     private final int features;
 
+    /** The event ring, or null (not agreed, or its setup failed). */
+    private final MappedEventRing ring;
+
     private NativeUmmunotifyDevice(String path, NativeFile file, int features) {
         this.path = path;
         this.file = file;
         this.features = features;
         this.counter = new CounterPage(new Pointer(file.page));
+        this.ring = file.ring;
         CLEANER.register(this, file);
     }
 
@@ -61,18 +83,23 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
      *     not accessible or not an ummunotify device
      */
     static NativeUmmunotifyDevice open(String path) {
-        return open(path, true);
+        return open(path, true, true);
     }
 
     /**
      * Opens and maps {@code path}; asks for {@code UMMUNOTIFY_FEATURE_REPORT_AT_END} (the answer
-     * is {@link #reportsAtEnd()}) and, when {@code skipSamePages}, for {@code
-     * UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES} (the answer is {@link #skipsSamePages()}).
+     * is {@link #reportsAtEnd()}), when {@code skipSamePages} for {@code
+     * UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES} (the answer is {@link #skipsSamePages()}), and when
+     * {@code eventRing} for {@code UMMUNOTIFY_FEATURE_EVENT_RING}: if agreed, it makes and maps
+     * a ring of {@value #RING_ENTRIES} entries ({@link #ringEntries()}). A ring setup that fails
+     * is logged (INFO) and the file used with read() alone; if the kernel made the ring but it
+     * could not be mapped, the file is opened again without asking for it (events would go to a
+     * ring nobody reads).
      *
      * @throws UmmunotifyException with the errno and the remedy when the device is missing,
      *     not accessible or not an ummunotify device
      */
-    static NativeUmmunotifyDevice open(String path, boolean skipSamePages) {
+    static NativeUmmunotifyDevice open(String path, boolean skipSamePages, boolean eventRing) {
         int fd;
         try {
             fd = LibC.open(path, LibC.O_RDONLY | LibC.O_CLOEXEC | LibC.O_NONBLOCK);
@@ -80,7 +107,7 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
             throw openFailure(path, e.getErrorCode(), e);
         }
         try {
-            int agreed = exchangeFeatures(path, fd, requestedFeatures(skipSamePages));
+            int agreed = exchangeFeatures(path, fd, requestedFeatures(skipSamePages, eventRing));
             long pageSize = LibC.sysconf(LibC.SC_PAGESIZE);
             Pointer page;
             try {
@@ -89,18 +116,34 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
                 throw new UmmunotifyException("mmap of the counter page of " + path
                         + " failed: " + Errno.describe(e.getErrorCode()), e.getErrorCode(), e);
             }
-            return new NativeUmmunotifyDevice(path, new NativeFile(fd, Pointer.nativeValue(page),
-                    pageSize), agreed);
+            NativeFile file = new NativeFile(fd, Pointer.nativeValue(page), pageSize);
+            if ((agreed & UmmunotifyAbi.FEATURE_EVENT_RING) == 0) {
+                return new NativeUmmunotifyDevice(path, file, agreed);
+            }
+            try {
+                file.ring = MappedEventRing.setUp(fd, pageSize, RING_ENTRIES);
+                return new NativeUmmunotifyDevice(path, file, agreed);
+            } catch (MappedEventRing.RingSetupException e) {
+                LOG.info("{}: no event ring ({}): events are read() with a system call", path,
+                        e.getMessage());
+                if (!e.ringMade) {
+                    return new NativeUmmunotifyDevice(path, file, agreed);
+                }
+            }
+            // The kernel made a ring we cannot read: its events would be lost there.
+            file.run(); // unmaps the counter page, closes fd
         } catch (RuntimeException e) {
             closeQuietly(fd);
             throw e;
         }
+        return open(path, skipSamePages, false);
     }
 
-    /** The feature mask {@link #open(String, boolean)} asks for. */
-    static int requestedFeatures(boolean skipSamePages) {
+    /** The feature mask {@link #open(String, boolean, boolean)} asks for. */
+    static int requestedFeatures(boolean skipSamePages, boolean eventRing) {
         return UmmunotifyAbi.FEATURE_REPORT_AT_END
-                | (skipSamePages ? UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES : 0);
+                | (skipSamePages ? UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES : 0)
+                | (eventRing ? UmmunotifyAbi.FEATURE_EVENT_RING : 0);
     }
 
     static UmmunotifyException openFailure(String path, int errno, Throwable cause) {
@@ -152,6 +195,11 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
                     null);
         }
         return agreed;
+    }
+
+    /** {@return the feature mask the kernel agreed to at open} */
+    int features() {
+        return features;
     }
 
     @Override
@@ -206,6 +254,54 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
     @Override
     public long counterAcquire() {
         return counter.getAcquire();
+    }
+
+    @Override
+    public int ringEntries() {
+        return ring == null ? 0 : ring.entries();
+    }
+
+    // The ring's accesses count themselves in users, as read() does: close() unmaps the ring
+    // only once no call is inside, and none enters after it.
+
+    @Override
+    public long ringHeadAcquire() {
+        enter();
+        try {
+            return ring.headAcquire();
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void copyRingEntries(long from, int count, EventBuffer buffer) {
+        enter();
+        try {
+            ring.copy(from, count, buffer);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void publishRingTail(long tail) {
+        enter();
+        try {
+            ring.publishTail(tail);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public boolean ringOverflowAcquire() {
+        enter();
+        try {
+            return ring.overflowAcquire();
+        } finally {
+            exit();
+        }
     }
 
     @Override
@@ -331,7 +427,10 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
         final int fd;
         final long page;
         final long pageSize;
+        /** Set once at open, before the device is published; null without a ring. */
+        MappedEventRing ring;
         private volatile boolean fdClosed;
+        private volatile boolean ringUnmapped;
 
         NativeFile(int fd, long page, long pageSize) {
             this.fd = fd;
@@ -339,8 +438,12 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
             this.pageSize = pageSize;
         }
 
-        /** After close(): swap the counter page for a zero page, then close the file. */
+        /**
+         * After close(), with no call inside: unmap the ring, swap the counter page for a zero
+         * page, then close the file.
+         */
         void retire() {
+            unmapRing();
             try {
                 LibC.mmap(new Pointer(page), pageSize, LibC.PROT_READ,
                         LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_FIXED, -1, 0);
@@ -356,6 +459,7 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
         /** The device became unreachable: nobody can read the page any more. */
         @Override
         public void run() {
+            unmapRing();
             try {
                 LibC.munmap(new Pointer(page), pageSize);
             } catch (LastErrorException ignored) {
@@ -364,6 +468,14 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
             if (!fdClosed) {
                 fdClosed = true;
                 closeQuietly(fd);
+            }
+        }
+
+        /** Once only: a second munmap() could hit whatever was mapped there since. */
+        private void unmapRing() {
+            if (ring != null && !ringUnmapped) {
+                ringUnmapped = true;
+                ring.unmap();
             }
         }
     }

@@ -56,6 +56,43 @@ final class UmmunotifyAbi {
      */
     static final int FEATURE_REPORT_AT_END = 2;
 
+    /**
+     * {@code UMMUNOTIFY_FEATURE_EVENT_RING}: {@link #SETUP_RING} may make a ring of INVAL events,
+     * mapped read-only at {@link #RING_OFFSET}, consumed with loads and one store of a tail word
+     * in the caller's memory: no system call. Until it is made, and while it is full, events are
+     * queued for read() as before ({@link #RING_OVERFLOW} says so).
+     */
+    static final int FEATURE_EVENT_RING = 4;
+
+    /**
+     * Size of {@code struct ummunotify_ring_setup} (16): {@code __u64 tail; __u32 entries;
+     * __u32 reserved}.
+     */
+    static final int RING_SETUP_SIZE = 16;
+    static final int RING_SETUP_TAIL_OFFSET = 0;
+    static final int RING_SETUP_ENTRIES_OFFSET = 8;
+    /** {@code _IOW('U', 4, struct ummunotify_ring_setup)}. */
+    static final long SETUP_RING = IoctlEncoding.iow(MAGIC, 4, RING_SETUP_SIZE);
+    /** {@code UMMUNOTIFY_RING_OFFSET}: the mmap offset of the ring (1 MiB). */
+    static final long RING_OFFSET = 1L << 20;
+    /** {@code UMMUNOTIFY_RING_MIN_ENTRIES}. */
+    static final int RING_MIN_ENTRIES = 128;
+    /** {@code UMMUNOTIFY_RING_MAX_ENTRIES}. */
+    static final int RING_MAX_ENTRIES = 65536;
+    /** {@code struct ummunotify_ring}: {@code __u64 head} (entries ever written). */
+    static final int RING_HEAD_OFFSET = 0;
+    /** {@code struct ummunotify_ring}: {@code __u32 entries}. */
+    static final int RING_ENTRIES_OFFSET = 8;
+    /** {@code struct ummunotify_ring}: {@code __u32 flags}. */
+    static final int RING_FLAGS_OFFSET = 12;
+    /** {@code UMMUNOTIFY_RING_OVERFLOW}: events are queued for read(). */
+    static final int RING_OVERFLOW = 1;
+
+    /** {@code UMMUNOTIFY_RING_LEN(page_size, entries)}: the control page, then the entries. */
+    static long ringLength(long pageSize, int entries) {
+        return pageSize + (long) entries * EVENT_SIZE;
+    }
+
     static final int EVENT_TYPE_INVAL = 0;
     static final int EVENT_TYPE_LAST = 1;
     static final int EVENT_FLAG_HINT = 1;

@@ -56,6 +56,38 @@ interface UmmunotifyDevice extends AutoCloseable {
      */
     int read(EventBuffer buffer);
 
+    /**
+     * The size in entries of the event ring this file consumes ({@code
+     * UMMUNOTIFY_FEATURE_EVENT_RING} agreed, the ring made and mapped at open), or 0 without
+     * one: events then wait for {@link #read} only. Fixed for the file's life. The ring methods
+     * below may be called only when it is not 0, by one thread at a time (the consumer); their
+     * ordering contracts are those of {@code MappedEventRing}.
+     */
+    int ringEntries();
+
+    /** Acquire load of the ring's head: the number of entries the kernel ever wrote. */
+    long ringHeadAcquire();
+
+    /**
+     * Copies ring entries {@code from} .. {@code from + count - 1} (entry n at index n modulo
+     * {@link #ringEntries()}) into the first {@code count} records of {@code buffer}; plain
+     * loads, to be made after {@link #ringHeadAcquire()} returned at least {@code from + count}
+     * and before {@link #publishRingTail} passes them.
+     */
+    void copyRingEntries(long from, int count, EventBuffer buffer);
+
+    /**
+     * Release store of the tail word: entries before {@code tail} are consumed, the kernel may
+     * write over them.
+     */
+    void publishRingTail(long tail);
+
+    /**
+     * Acquire load of the ring's flags: {@return whether {@code UMMUNOTIFY_RING_OVERFLOW} is
+     * set, i.e. events wait for read()}
+     */
+    boolean ringOverflowAcquire();
+
     /** poll() for readability; false on timeout. */
     boolean awaitReadable(int timeoutMillis);
 

@@ -29,13 +29,17 @@ import org.slf4j.LoggerFactory;
  * REGISTER's check of the invalidations in progress, and only the report at their end makes up
  * for it. See {@code WatchTable} for why either way never leaves a registration stale.
  *
- * <p>{@link #hasPendingInvalidations()} compares the counter
- * in the mapped page with the counter carried by the last LAST event read: one acquire load,
- * no system call. Only when they differ does {@link #drain()} read() events (non-blocking,
- * {@value #EVENTS_PER_READ} per call into one reusable native buffer) until a LAST event
- * arrives, handing every INVAL cookie to the sink. A HINT only narrows what changed inside the
- * registered range; the registration pins the whole range, so every INVAL, HINT or not,
- * invalidates the whole entry.
+ * <p>{@link #hasPendingInvalidations()} compares the counter in the mapped page with the last
+ * value a drain consumed up to: one acquire load, no system call. Only when they differ does
+ * {@link #drain()} take events, handing every INVAL cookie to the sink: from the event ring
+ * when the module made one ({@code UMMUNOTIFY_FEATURE_EVENT_RING}, see {@link
+ * #eventRingInUse()}), with loads and one store, no system call, and with read() only when the
+ * ring overflowed; without a ring, with read() (non-blocking, {@value #EVENTS_PER_READ} per call
+ * into one reusable native buffer) until a LAST event. The argument for each is at {@code
+ * drainRing} and {@code drainByRead}. A HINT only narrows what changed inside the registered
+ * range; the registration pins the whole range, so every INVAL, HINT or not, invalidates the
+ * whole entry. Events of device cookies no watch has (parked or ended registrations; UNREGISTER
+ * does not take back ring entries) concern nobody and are dropped.
  *
  * <p><b>Invalidations in progress when {@link #watch} returns</b> are reported too, as
  * {@link InvalidationSource#watch} requires: a fresh registration by the kernel's check of the
@@ -45,15 +49,15 @@ import org.slf4j.LoggerFactory;
  * <p><b>Why this is enough</b> (the guarantee of {@link InvalidationSource}): the kernel bumps
  * the counter inside its invalidate_range_start notifier (and, with REPORT_AT_END, again in
  * its invalidate_range_end when it queued events there), under the same lock that queues the
- * INVAL events, before munmap()/madvise()/mremap() return. So an acquire that starts after such
- * a call returned loads a counter different from the last LAST counter seen, unless a drain
- * already consumed the corresponding events. The drain reads until a LAST; that LAST carries a
- * counter at least as new as the one the acquire loaded, and every INVAL queued before that
- * counter value was returned by the reads before it. So when drain() returns, every
- * invalidation that completed before the acquire began has been delivered. The kernel may bump
- * the counter again during the drain; those newer events are left for the next acquire. Drains
- * are serialised by a lock (taken only when the counter moved), so that no thread returns from
- * drain() while another thread holds undelivered events.
+ * INVAL events (into the ring, or for read()), after them, before munmap()/madvise()/mremap()
+ * return. So an acquire that starts after such a call returned loads a counter different from
+ * the last value seen, unless a drain already consumed the corresponding events; and a drain
+ * consumes, at least, every event queued before the counter value it loaded first (see {@code
+ * drainRing} and {@code drainByRead}). So when drain() returns, every invalidation that
+ * completed before the acquire began has been delivered. The kernel may bump the counter again
+ * during the drain; those newer events are left for the next acquire. Drains are serialised by
+ * a lock (taken only when the counter moved), so that no thread returns from drain() while
+ * another thread holds undelivered events.
  *
  * <p><b>Background drainer</b> (off by default): {@link #openWithBackgroundDrainer()} adds a
  * daemon thread that poll()s the device and drains as soon as events arrive, so that idle
@@ -83,8 +87,24 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     private final EventBuffer events = new EventBuffer(EVENTS_PER_READ);
     private final WatchTable watches;
     private final ReentrantLock drainLock = new ReentrantLock();
-    /** user_cookie_counter of the last LAST event read; the kernel starts both at 0. */
+    /**
+     * The counter value up to which events were consumed: without a ring, user_cookie_counter of
+     * the last LAST event read; with one, the counter loaded first by the last drain. The kernel
+     * starts it at 0.
+     */
     private volatile long lastSeenCounter;
+    /** The ring's entries, 0 without a ring. */
+    private final int ringEntries;
+    /** Ring entries consumed, as published in the tail word. Under the drain lock. */
+    private long ringTail;
+    /** Drains that took all their events from the ring (written under the drain lock). */
+    private volatile long drainsFromRing;
+    /** Drains that read() (written under the drain lock). */
+    private volatile long drainsWithRead;
+    /** An event could not be delivered or understood in this drain. Under the drain lock. */
+    private boolean lostTrack;
+    /** The counter of the LAST event the last {@link #readUntilLast()} read. Drain lock. */
+    private long lastReadCounter;
     private volatile boolean closed;
     private volatile InvalidationSink sink;
 
@@ -105,6 +125,7 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         this.device = Objects.requireNonNull(device, "device");
         this.backgroundDrainer = backgroundDrainer;
         this.watches = new WatchTable(device.reportsAtEnd() ? keptRegistrations : 0);
+        this.ringEntries = device.ringEntries();
     }
 
     /**
@@ -161,8 +182,24 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
      */
     public static UmmunotifyInvalidationSource open(Path devicePath, boolean backgroundDrainer,
             boolean skipSamePageInvalidations) {
-        NativeUmmunotifyDevice device =
-                NativeUmmunotifyDevice.open(devicePath.toString(), skipSamePageInvalidations);
+        return open(devicePath, backgroundDrainer, skipSamePageInvalidations, true);
+    }
+
+    /**
+     * {@link #open(Path, boolean, boolean)}, asking for {@code UMMUNOTIFY_FEATURE_EVENT_RING}
+     * only when {@code eventRing}: with it the source drains from a ring mapped from the module,
+     * without system calls; a module without it, or a ring that cannot be set up, is used with
+     * read(), with one INFO log line ({@link #eventRingInUse()} tells which). Without {@code
+     * eventRing} (a test's comparison), events are read().
+     */
+    static UmmunotifyInvalidationSource open(Path devicePath, boolean backgroundDrainer,
+            boolean skipSamePageInvalidations, boolean eventRing) {
+        NativeUmmunotifyDevice device = NativeUmmunotifyDevice.open(devicePath.toString(),
+                skipSamePageInvalidations, eventRing);
+        if (eventRing && (device.features() & UmmunotifyAbi.FEATURE_EVENT_RING) == 0) {
+            LOG.info("{} does not offer UMMUNOTIFY_FEATURE_EVENT_RING (an older module): every"
+                    + " drain of invalidations read()s them with system calls", devicePath);
+        }
         if (skipSamePageInvalidations && !device.skipsSamePages()) {
             LOG.info("{} does not offer UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES (an older module):"
                     + " every invalidation is reported, including mprotect(), NUMA balancing"
@@ -310,6 +347,26 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         return -1;
     }
 
+    /**
+     * Whether the source drains from the module's event ring ({@code
+     * UMMUNOTIFY_FEATURE_EVENT_RING}), with loads and one store instead of read() system calls;
+     * fixed when the source is opened.
+     */
+    @Override
+    public boolean eventRingInUse() {
+        return ringEntries != 0;
+    }
+
+    @Override
+    public long drainsFromRing() {
+        return drainsFromRing;
+    }
+
+    @Override
+    public long drainsWithRead() {
+        return drainsWithRead;
+    }
+
     @Override
     public boolean hasPendingInvalidations() {
         return device.counterAcquire() != lastSeenCounter;
@@ -322,8 +379,14 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
             if (closed) {
                 return;
             }
-            if (device.counterAcquire() != lastSeenCounter) { // else drained while we waited
-                drainUntilLast();
+            long counter = device.counterAcquire();
+            if (counter != lastSeenCounter) { // else drained while we waited
+                lostTrack = false;
+                if (ringEntries != 0) {
+                    drainRing(counter);
+                } else {
+                    drainByRead(counter);
+                }
             }
         } catch (IllegalStateException e) {
             if (!closed) {
@@ -340,43 +403,118 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         return closed;
     }
 
-    /** Reads until a LAST event; delivers every INVAL on the way. Holds the drain lock. */
-    private void drainUntilLast() {
-        long counterBefore = device.counterAcquire();
-        boolean lostTrack = false;
+    /**
+     * Takes the ring's entries, then, if it overflowed, read()s; {@code counter} is the value
+     * the caller loaded first, with acquire. Holds the drain lock.
+     *
+     * <p><b>Nothing queued before {@code counter} is missed.</b> The kernel writes an entry and
+     * stores head with release, or, the ring full, queues the hit for read() and sets OVERFLOW;
+     * then it stores the counter with release. We loaded that counter value with acquire, then
+     * head and flags with acquire: we see a head that covers every entry written before it,
+     * and OVERFLOW if a hit was queued for read() before it (only our own read() clears it,
+     * when it empties that queue; UNREGISTER may too, taking away events nobody needs).
+     *
+     * <p><b>{@code lastSeenCounter} is {@code counter}, the value loaded first</b>, never the
+     * one of a LAST event read on overflow: the kernel may write entries after we loaded head,
+     * and bumps the counter after each, so those entries are behind a value after {@code
+     * counter}, and the next check drains them. The LAST's counter may already include such
+     * a bump: taking it would leave those entries in the ring until some later invalidation.
+     * (In ring mode a counter move with no new entry is normal: an earlier drain consumed its
+     * entries, having loaded a later head than its own counter.)
+     *
+     * <p><b>Copy, publish the tail, then deliver.</b> Copy before publishing (the release store
+     * orders the copying loads before it): the kernel writes over an entry as soon as it sees a
+     * tail past it. Publish before delivering, as read() takes an event off the kernel's queue
+     * before returning it: with REPORT_AT_END the kernel counts a registration as queued while
+     * its last entry is not consumed, and reports an invalidation again at its end only to
+     * registrations not queued. A watch may adopt the registration and pin its pages only after
+     * the delivery; if the invalidation that wrote the entry ends after our publication, its
+     * end sees the entry consumed (and the tail moved since it started) and reports again; if
+     * it ended before, the pages had changed before the pin. Delivered first, an end between
+     * the pin and the publication would report nothing, and the adopter keep old pages.
+     */
+    private void drainRing(long counter) {
+        long head = device.ringHeadAcquire();
+        if (head - ringTail < 0 || head - ringTail > ringEntries) { // a kernel bug
+            LOG.warn("ummunotify ring head {} with tail {} ({} entries): invalidating every"
+                    + " cached registration", head, ringTail, ringEntries);
+            lostTrack = true;
+            ringTail = head;
+            device.publishRingTail(ringTail);
+        }
+        while (ringTail != head) {
+            int n = (int) Math.min(head - ringTail, events.capacity());
+            device.copyRingEntries(ringTail, n, events);
+            ringTail += n;
+            device.publishRingTail(ringTail);
+            deliverAll(n);
+        }
+        if (device.ringOverflowAcquire()) {
+            drainsWithRead++;
+            readUntilLast(); // EAGAIN: UNREGISTER emptied the queue since; nothing to deliver
+        } else {
+            drainsFromRing++;
+        }
+        if (lostTrack) {
+            sink.invalidatedAll();
+        }
+        lastSeenCounter = counter;
+    }
+
+    /**
+     * Without a ring: read() until a LAST event; delivers every INVAL on the way and remembers
+     * the LAST's counter: every INVAL queued before that counter value was returned before it,
+     * and the LAST's counter is at least {@code counter}, the value loaded first. Holds the
+     * drain lock.
+     */
+    private void drainByRead(long counter) {
+        drainsWithRead++;
+        if (!readUntilLast()) {
+            LOG.warn("ummunotify counter moved ({} -> {}) but read() found no event:"
+                    + " invalidating every cached registration", lastSeenCounter, counter);
+            sink.invalidatedAll();
+            lastSeenCounter = counter;
+            return;
+        }
+        if (lostTrack) {
+            sink.invalidatedAll();
+        }
+        lastSeenCounter = lastReadCounter;
+    }
+
+    /**
+     * read()s until a LAST event, delivering every INVAL on the way; sets {@link
+     * #lastReadCounter}. {@return false when a read() found nothing (EAGAIN) before the LAST}
+     */
+    private boolean readUntilLast() {
         for (;;) {
             int n = device.read(events);
             if (n == 0) {
-                LOG.warn("ummunotify counter moved ({} -> {}) but read() found no event:"
-                        + " invalidating every cached registration", lastSeenCounter,
-                        counterBefore);
-                sink.invalidatedAll();
-                lastSeenCounter = counterBefore;
-                return;
+                return false;
             }
-            boolean sawLast = false;
-            long last = 0;
             for (int i = 0; i < n; i++) {
-                int type = events.type(i);
-                if (type == UmmunotifyAbi.EVENT_TYPE_INVAL) {
-                    Long cookie = watches.recipient(events.cookieOrCounter(i));
-                    if (cookie != null) { // else parked or ended: no watch has it
-                        lostTrack |= !deliver(cookie);
-                    }
-                } else if (type == UmmunotifyAbi.EVENT_TYPE_LAST) {
-                    sawLast = true;
-                    last = events.cookieOrCounter(i);
-                } else {
-                    LOG.warn("unknown ummunotify event type {}", type);
-                    lostTrack = true;
+                if (events.type(i) == UmmunotifyAbi.EVENT_TYPE_LAST) {
+                    lastReadCounter = events.cookieOrCounter(i);
+                    deliverAll(i); // the LAST is the last record read
+                    return true;
                 }
             }
-            if (sawLast) {
-                if (lostTrack) {
-                    sink.invalidatedAll();
+            deliverAll(n);
+        }
+    }
+
+    /** Delivers the INVAL records 0 .. n - 1 of {@link #events}; sets {@link #lostTrack}. */
+    private void deliverAll(int n) {
+        for (int i = 0; i < n; i++) {
+            int type = events.type(i);
+            if (type == UmmunotifyAbi.EVENT_TYPE_INVAL) {
+                Long cookie = watches.recipient(events.cookieOrCounter(i));
+                if (cookie != null) { // else parked or ended: no watch has it
+                    lostTrack |= !deliver(cookie);
                 }
-                lastSeenCounter = last;
-                return;
+            } else {
+                LOG.warn("unexpected ummunotify event type {}", type);
+                lostTrack = true;
             }
         }
     }
@@ -404,6 +542,7 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
                 + ", kept=" + watches.parked()
                 + (device.skipsSamePages() ? ", skips same-page invalidations" : "")
                 + (device.reportsAtEnd() ? ", reports at end" : "")
+                + (ringEntries != 0 ? ", ring of " + ringEntries + ", tail " + ringTail : "")
                 + (backgroundDrainer ? ", background drainer" : "") + (closed ? ", closed}" : "}");
     }
 }

@@ -36,6 +36,7 @@ class AbiTest {
         assertEquals(0xC0045501L, UmmunotifyAbi.EXCHANGE_FEATURES);
         assertEquals(0x40205502L, UmmunotifyAbi.REGISTER_REGION);
         assertEquals(0x40085503L, UmmunotifyAbi.UNREGISTER_REGION);
+        assertEquals(0x40105504L, UmmunotifyAbi.SETUP_RING);
         assertEquals(0x5401L & 0xffff, IoctlEncoding.ioc(IoctlEncoding.NONE, 'T', 1, 0));
         assertThrows(IllegalArgumentException.class, () -> IoctlEncoding.iow('U', 1, 1 << 14));
         assertThrows(IllegalArgumentException.class, () -> IoctlEncoding.iow('U', 256, 4));
@@ -62,6 +63,19 @@ class AbiTest {
                 "         UMMUNOTIFY_EVENT_TYPE_LAST, UMMUNOTIFY_EVENT_FLAG_HINT);",
                 "  printf(\"SKIP_SAME_PAGES %d\\n\", UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES);",
                 "  printf(\"REPORT_AT_END %d\\n\", UMMUNOTIFY_FEATURE_REPORT_AT_END);",
+                "  printf(\"EVENT_RING %d\\n\", UMMUNOTIFY_FEATURE_EVENT_RING);",
+                "  printf(\"SETUP_RING %lu\\n\", (unsigned long)UMMUNOTIFY_SETUP_RING);",
+                "  printf(\"RING_SETUP_SIZE %zu\\n\", sizeof(struct ummunotify_ring_setup));",
+                "  printf(\"RING_SETUP_ENTRIES %zu\\n\",",
+                "         offsetof(struct ummunotify_ring_setup, entries));",
+                "  printf(\"RING_OFFSET %llu\\n\", (unsigned long long)UMMUNOTIFY_RING_OFFSET);",
+                "  printf(\"RING_MIN %d\\nRING_MAX %d\\n\", UMMUNOTIFY_RING_MIN_ENTRIES,",
+                "         UMMUNOTIFY_RING_MAX_ENTRIES);",
+                "  printf(\"RING_LEN %zu\\n\", (size_t)UMMUNOTIFY_RING_LEN(4096, 4096));",
+                "  printf(\"RING_HEAD %zu\\n\", offsetof(struct ummunotify_ring, head));",
+                "  printf(\"RING_ENTRIES %zu\\n\", offsetof(struct ummunotify_ring, entries));",
+                "  printf(\"RING_FLAGS %zu\\n\", offsetof(struct ummunotify_ring, flags));",
+                "  printf(\"RING_OVERFLOW %d\\n\", UMMUNOTIFY_RING_OVERFLOW);",
                 "  return 0;",
                 "}", ""));
         Path binary = dir.resolve("abi");
@@ -84,6 +98,18 @@ class AbiTest {
         assertEquals(c.get("HINT"), UmmunotifyAbi.EVENT_FLAG_HINT);
         assertEquals(c.get("SKIP_SAME_PAGES"), UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES);
         assertEquals(c.get("REPORT_AT_END"), UmmunotifyAbi.FEATURE_REPORT_AT_END);
+        assertEquals(c.get("EVENT_RING"), UmmunotifyAbi.FEATURE_EVENT_RING);
+        assertEquals(c.get("SETUP_RING"), UmmunotifyAbi.SETUP_RING);
+        assertEquals(c.get("RING_SETUP_SIZE"), UmmunotifyAbi.RING_SETUP_SIZE);
+        assertEquals(c.get("RING_SETUP_ENTRIES"), UmmunotifyAbi.RING_SETUP_ENTRIES_OFFSET);
+        assertEquals(c.get("RING_OFFSET"), UmmunotifyAbi.RING_OFFSET);
+        assertEquals(c.get("RING_MIN"), UmmunotifyAbi.RING_MIN_ENTRIES);
+        assertEquals(c.get("RING_MAX"), UmmunotifyAbi.RING_MAX_ENTRIES);
+        assertEquals(c.get("RING_LEN"), UmmunotifyAbi.ringLength(4096, 4096));
+        assertEquals(c.get("RING_HEAD"), UmmunotifyAbi.RING_HEAD_OFFSET);
+        assertEquals(c.get("RING_ENTRIES"), UmmunotifyAbi.RING_ENTRIES_OFFSET);
+        assertEquals(c.get("RING_FLAGS"), UmmunotifyAbi.RING_FLAGS_OFFSET);
+        assertEquals(c.get("RING_OVERFLOW"), UmmunotifyAbi.RING_OVERFLOW);
     }
 
     /** Runs a command; returns its output, or null when it cannot be started or fails. */

@@ -28,8 +28,10 @@ import org.regcache.api.RegistrationHandle;
  * (invalidation start, pages replaced, end; up to three changes in progress), every thread
  * yielding between the driver's steps (inside REGISTER, after read() dequeued, between start
  * and end): an acquire never returns pages older than those put in place by the changes that
- * had ended when it started, and nothing leaks. Per {@link DeviceMode}, and once with the
- * background drainer. Bounded by {@value #ACQUIRES} acquires per thread.
+ * had ended when it started, and nothing leaks. Per {@link DeviceMode} (in the ring modes also
+ * between the ring consumer's steps: head loaded, entries copied, tail published, flags
+ * loaded), and once with the background drainer, also on a ring. Bounded by {@value #ACQUIRES}
+ * acquires per thread.
  */
 class ConcurrentUmmunotifyCacheTest {
     private static final long PAGE = 4096;
@@ -39,7 +41,8 @@ class ConcurrentUmmunotifyCacheTest {
 
     static Stream<Arguments> modes() {
         return Stream.concat(Stream.of(DeviceMode.values()).map(m -> Arguments.of(m, false)),
-                Stream.of(Arguments.of(DeviceMode.KEPT_WITH_REPORT_AT_END, true)));
+                Stream.of(Arguments.of(DeviceMode.KEPT_WITH_REPORT_AT_END, true),
+                        Arguments.of(DeviceMode.TINY_RING_KEPT_WITH_REPORT_AT_END, true)));
     }
 
     @ParameterizedTest(name = "{0}, background drainer: {1}")
@@ -108,6 +111,7 @@ class ConcurrentUmmunotifyCacheTest {
             } else {
                 assertEquals(0, source.reusedRegistrations(), "registrations reused");
             }
+            DrainPaths.assertTaken(mode, cache.stats());
         } finally {
             pool.shutdownNow();
         }

@@ -30,6 +30,18 @@ import org.regcache.ummu.internal.LibC;
  * bound on tracked invalidations ({@code nr_untracked}), which reports every registration made
  * meanwhile, and read()'s put-back after a failed copy.
  *
+ * <p><b>Event ring</b> ({@code UMMUNOTIFY_FEATURE_EVENT_RING}, when made with a size): as
+ * kernel/event_ring.c and the driver's {@code ummunotify_queue}. Every hit of a registration
+ * not queued for read() writes one entry (its own hint) if the ring has room, and bumps head;
+ * a full ring queues the hit for read() instead and sets OVERFLOW, which stays set exactly
+ * while events are queued for read(). A registration counts as queued, for REPORT_AT_END, while
+ * it is queued for read() or its last entry is not consumed; an invalidation's end checks
+ * again if INVAL events were read or the tail moved since its start. The tail word is the
+ * consumer's ({@link #publishRingTail}); the kernel side trusts it only within [its last valid
+ * tail, head]. UNREGISTER takes no entry back. The consumer's steps (head loaded, entries
+ * copied, tail published, flags loaded) are pause points too; the sizes need not respect the
+ * kernel's minimum (a ring of 4 overflows constantly).
+ *
  * <p><b>Pause points.</b> A {@link StepListener} is called, outside the device's lock and on
  * the thread taking the step, at each {@link Step}: between the steps the real driver takes
  * without holding its lock, so that a test can make another thread act there (latches,
@@ -53,7 +65,15 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
         /** end() is called: the pages changed, the end callback has not run. */
         ENDING,
         /** read(): events were taken off the queue; read() has not returned them yet. */
-        READ
+        READ,
+        /** The consumer loaded the ring's head; it has copied nothing yet. */
+        RING_HEAD_LOADED,
+        /** The consumer copied ring entries; it has not published a tail past them yet. */
+        RING_COPIED,
+        /** The consumer published its tail. */
+        RING_TAIL_PUBLISHED,
+        /** The consumer loaded the ring's flags (OVERFLOW). */
+        RING_FLAGS_LOADED
     }
 
     /** Told of each {@link Step}; may block (no lock of the device is held). */
@@ -61,8 +81,8 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
     interface StepListener {
         /**
          * @param step  the step just taken
-         * @param start the range being registered or invalidated (0 for READ)
-         * @param end   its end, exclusive (0 for READ)
+         * @param start the range being registered or invalidated (0 for READ and RING_*)
+         * @param end   its end, exclusive (0 for READ and RING_*)
          */
         void reached(Step step, long start, long end);
     }
@@ -75,12 +95,16 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
         final boolean reported;
         /** INVAL events read before it started. */
         final long readsAtStart;
+        /** The ring's tail when it started (the kernel's {@code active[].ring_tail}). */
+        final long ringTailAtStart;
 
-        private Invalidation(long start, long end, boolean reported, long readsAtStart) {
+        private Invalidation(long start, long end, boolean reported, long readsAtStart,
+                long ringTailAtStart) {
             this.start = start;
             this.end = end;
             this.reported = reported;
             this.readsAtStart = readsAtStart;
+            this.ringTailAtStart = ringTailAtStart;
         }
 
         boolean hits(long[] range) {
@@ -102,6 +126,19 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
     private long filtered;
     private long reportedAtEnd;
     private int maxRegions = Integer.MAX_VALUE;
+    /** The ring's size in entries; 0: no ring. */
+    private final int ringEntries;
+    /** The entries, by index: {flags, hintStart, hintEnd, cookie}. */
+    private final long[][] ring;
+    /** Entries ever written (the control page's head). */
+    private long ringHead;
+    /** The kernel's last valid tail. */
+    private long ringTail;
+    /** The consumer's tail word, in its memory. */
+    private long ringTailWord;
+    private int ringFlags;
+    /** 1 + the sequence number of each registration's last entry. */
+    private final Map<Long, Long> ringSeq = new HashMap<>();
     private volatile StepListener listener = (step, start, end) -> { };
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger registerCalls = new AtomicInteger();
@@ -122,8 +159,22 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
      * and to UMMUNOTIFY_FEATURE_REPORT_AT_END when {@code reportsAtEnd} (an older module: not).
      */
     FakeUmmunotifyDevice(boolean skipsSamePages, boolean reportsAtEnd) {
+        this(skipsSamePages, reportsAtEnd, 0);
+    }
+
+    /**
+     * A device as {@link #FakeUmmunotifyDevice(boolean, boolean)}, with an event ring of {@code
+     * ringEntries} (a power of two; 0: no ring) made before any registration, as the native
+     * device makes it at open.
+     */
+    FakeUmmunotifyDevice(boolean skipsSamePages, boolean reportsAtEnd, int ringEntries) {
+        if (ringEntries < 0 || Integer.bitCount(ringEntries) > 1) {
+            throw new IllegalArgumentException("ring size not a power of two: " + ringEntries);
+        }
         this.skipsSamePages = skipsSamePages;
         this.reportsAtEnd = reportsAtEnd;
+        this.ringEntries = ringEntries;
+        this.ring = new long[ringEntries][];
         page.clear();
         counter = new CounterPage(page);
     }
@@ -164,7 +215,7 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
         Invalidation inv;
         synchronized (this) {
             boolean skipped = samePages && skipsSamePages;
-            inv = new Invalidation(start, end, !skipped, invalsRead);
+            inv = new Invalidation(start, end, !skipped, invalsRead, ringTail());
             active.add(inv);
             if (skipped) {
                 if (registrations.values().stream().anyMatch(inv::hits)) {
@@ -185,7 +236,8 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
             if (!active.remove(inv)) {
                 throw new IllegalStateException("not in progress: ended twice?");
             }
-            boolean readMeanwhile = invalsRead != inv.readsAtStart;
+            boolean readMeanwhile = invalsRead != inv.readsAtStart
+                    || inv.ringTailAtStart != ringTail();
             if (reportsAtEnd && inv.reported && readMeanwhile && queueHits(inv, true)) {
                 reportedAtEnd++;
             }
@@ -219,7 +271,7 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
             if (!inv.hits(r.getValue())) {
                 continue;
             }
-            if (onlyUnqueued && queue.containsKey(r.getKey())) {
+            if (onlyUnqueued && isQueued(r.getKey())) {
                 continue;
             }
             queue(r.getKey(), r.getValue(), inv.start, inv.end);
@@ -231,16 +283,60 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
         return hit;
     }
 
-    /** ummunotify_queue(): a new event with its hint, or a second hit merged (hint dropped). */
+    /**
+     * ummunotify_queue(): a second hit merged into the event queued for read() (hint dropped);
+     * else a ring entry with its hint, if there is a ring with room; else a new event queued for
+     * read() with its hint (OVERFLOW, with a ring).
+     */
     private void queue(long cookie, long[] range, long start, long end) {
         long[] queued = queue.get(cookie);
+        long hintStart = Math.max(start, range[0]);
+        long hintEnd = Math.min(end, range[1]);
         if (queued != null) {
             queued[0] = range[0];
             queued[1] = range[1];
             queued[2] = 0;
-        } else {
-            queue.put(cookie, new long[] {Math.max(start, range[0]), Math.min(end, range[1]), 1});
+        } else if (!ringPush(cookie, hintStart, hintEnd)) {
+            queue.put(cookie, new long[] {hintStart, hintEnd, 1});
+            syncOverflow();
         }
+    }
+
+    /** evring_push(): {@return whether the entry was written (false: no ring, or full)} */
+    private boolean ringPush(long cookie, long hintStart, long hintEnd) {
+        if (ringEntries == 0 || !KernelRingRules.hasRoom(ringHead, ringTail(), ringEntries)) {
+            return false;
+        }
+        ring[(int) (ringHead & (ringEntries - 1))] =
+                new long[] {UmmunotifyAbi.EVENT_FLAG_HINT, hintStart, hintEnd, cookie};
+        ringSeq.put(cookie, ringHead + 1);
+        ringHead++;
+        return true;
+    }
+
+    /**
+     * evring_tail(): the consumer's tail word, if within [the last valid tail, head]; else the
+     * last valid tail. 0 without a ring.
+     */
+    private long ringTail() {
+        ringTail = KernelRingRules.validTail(ringTailWord, ringTail, ringHead);
+        return ringTail;
+    }
+
+    /** ummunotify_sync_overflow(): OVERFLOW exactly while events are queued for read(). */
+    private void syncOverflow() {
+        if (ringEntries != 0) {
+            ringFlags = queue.isEmpty() ? 0 : UmmunotifyAbi.RING_OVERFLOW;
+        }
+    }
+
+    /** ummunotify_reg_queued(): queued for read(), or its last ring entry not consumed. */
+    private boolean isQueued(long cookie) {
+        if (queue.containsKey(cookie)) {
+            return true;
+        }
+        Long seq = ringSeq.get(cookie);
+        return seq != null && seq - 1 >= ringTail();
     }
 
     private void bumpCounter() {
@@ -258,9 +354,12 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
         return "registrations:\t" + registrations.size() + "\nqueued:\t" + queue.size()
                 + "\ncounter:\t" + counter.getAcquire() + "\nfeatures:\t0x"
                 + ((skipsSamePages ? UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES : 0)
-                        | (reportsAtEnd ? UmmunotifyAbi.FEATURE_REPORT_AT_END : 0))
+                        | (reportsAtEnd ? UmmunotifyAbi.FEATURE_REPORT_AT_END : 0)
+                        | (ringEntries != 0 ? UmmunotifyAbi.FEATURE_EVENT_RING : 0))
                 + "\ninvalidations_filtered:\t" + filtered
-                + "\nreported_at_end:\t" + reportedAtEnd + "\n";
+                + "\nreported_at_end:\t" + reportedAtEnd + "\nring_entries:\t" + ringEntries
+                + "\nring_head:\t" + ringHead + "\nring_tail:\t" + ringTail()
+                + "\nring_flags:\t0x" + Integer.toHexString(ringFlags) + "\n";
     }
 
     synchronized void maxRegions(int max) {
@@ -313,10 +412,13 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
         step(Step.REGISTERED, start, end);
     }
 
+    /** UNREGISTER: its event queued for read() goes; its ring entries stay. */
     @Override
     public synchronized boolean unregisterRegion(long cookie) {
         checkOpen();
         queue.remove(cookie);
+        syncOverflow();
+        ringSeq.remove(cookie);
         return registrations.remove(cookie) != null;
     }
 
@@ -338,6 +440,7 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
                 it.remove();
                 invalsRead++;
             }
+            syncOverflow();
             if (queue.isEmpty() && n < buffer.capacity()) {
                 reported = counter.getAcquire();
                 buffer.put(n++, UmmunotifyAbi.EVENT_TYPE_LAST, 0, 0, 0, reported);
@@ -348,10 +451,64 @@ class FakeUmmunotifyDevice implements UmmunotifyDevice {
     }
 
     @Override
+    public int ringEntries() {
+        return ringEntries;
+    }
+
+    @Override
+    public long ringHeadAcquire() {
+        long head;
+        synchronized (this) {
+            checkOpen();
+            head = ringHead;
+        }
+        step(Step.RING_HEAD_LOADED, 0, 0);
+        return head;
+    }
+
+    /** Copies what the slots hold now: an entry the kernel wrote over is lost. */
+    @Override
+    public void copyRingEntries(long from, int count, EventBuffer buffer) {
+        synchronized (this) {
+            checkOpen();
+            for (int i = 0; i < count; i++) {
+                long[] e = ring[(int) ((from + i) & (ringEntries - 1))];
+                if (e == null) { // never written: zeros, as the kernel's fresh pages
+                    e = new long[4];
+                }
+                buffer.put(i, UmmunotifyAbi.EVENT_TYPE_INVAL, (int) e[0], e[1], e[2], e[3]);
+            }
+        }
+        step(Step.RING_COPIED, 0, 0);
+    }
+
+    @Override
+    public void publishRingTail(long tail) {
+        synchronized (this) {
+            checkOpen();
+            ringTailWord = tail;
+        }
+        step(Step.RING_TAIL_PUBLISHED, 0, 0);
+    }
+
+    @Override
+    public boolean ringOverflowAcquire() {
+        int flags;
+        synchronized (this) {
+            checkOpen();
+            flags = ringFlags;
+        }
+        step(Step.RING_FLAGS_LOADED, 0, 0);
+        return (flags & UmmunotifyAbi.RING_OVERFLOW) != 0;
+    }
+
+    /** poll(): with a ring, readable while events wait for read() or entries are unconsumed. */
+    @Override
     public synchronized boolean awaitReadable(int timeoutMillis) {
         checkOpen();
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        while (queue.isEmpty() && counter.getAcquire() == reported) {
+        while (ringEntries == 0 ? queue.isEmpty() && counter.getAcquire() == reported
+                : queue.isEmpty() && ringTail() == ringHead) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return false;

@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.regcache.api.Access;
 import org.regcache.api.FakeRegistrar;
 import org.regcache.api.Registration;
@@ -25,7 +24,10 @@ import org.regcache.api.RegistrationHandle;
  * The two interleavings of issue 18's review, forced step by step on the fake driver through
  * the real cache: an invalidation in progress (started, pages not yet replaced) while an
  * acquire drains its event and watches the range again. After the invalidation ended, a
- * correctly ordered acquire must not get a registration of the pages it replaced.
+ * correctly ordered acquire must not get a registration of the pages it replaced. Each on a
+ * device without an event ring (events read()) and with one ({@value #RING} entries, as the
+ * native device makes it, or {@value DeviceMode#TINY_RING}): there the drain consumes the
+ * invalidation's entry from the ring, and "queued" for REPORT_AT_END means an unconsumed entry.
  */
 class InvalidationInProgressTest {
     static final long PAGE = 4096;
@@ -37,6 +39,7 @@ class InvalidationInProgressTest {
     static final long S = BASE + 8 * PAGE;
     static final Set<Access> NONE = EnumSet.noneOf(Access.class);
     static final int TIMEOUT_SECONDS = 30;
+    static final int RING = NativeUmmunotifyDevice.RING_ENTRIES;
 
     final SimulatedMemory memory = new SimulatedMemory(BASE, 16);
     /** Records, per registration, the page generations it pinned. */
@@ -48,12 +51,7 @@ class InvalidationInProgressTest {
     }
 
     RegistrationCache cache(FakeUmmunotifyDevice device, int keptRegistrations) {
-        return RegistrationCache.builder().registrar(registrar)
-                .invalidationSource(() -> {
-                    source = new UmmunotifyInvalidationSource(device, false, keptRegistrations);
-                    return source;
-                })
-                .maxPinnedBytes(1L << 30).build();
+        return RingDrainTest.cacheOver(registrar, device, keptRegistrations, s -> source = s);
     }
 
     /** The pages {@code h}'s registration pinned over R. */
@@ -82,11 +80,11 @@ class InvalidationInProgressTest {
      * are zapped, the notifier ends, madvise returns. One thread takes X's and Y's steps in
      * that order.
      */
-    @ParameterizedTest(name = "device agreed to REPORT_AT_END: {0}")
-    @ValueSource(booleans = {true, false})
-    void anAcquireWhileAnInvalidationIsInProgressLeavesNoStaleEntry(boolean reportsAtEnd)
-            throws Exception {
-        FakeUmmunotifyDevice device = new FakeUmmunotifyDevice(false, reportsAtEnd);
+    @ParameterizedTest(name = "device agreed to REPORT_AT_END: {0}, ring entries {1}")
+    @CsvSource({"true, 0", "false, 0", "true, " + RING, "true, " + DeviceMode.TINY_RING})
+    void anAcquireWhileAnInvalidationIsInProgressLeavesNoStaleEntry(boolean reportsAtEnd,
+            int ringEntries) throws Exception {
+        FakeUmmunotifyDevice device = new FakeUmmunotifyDevice(false, reportsAtEnd, ringEntries);
         try (RegistrationCache cache = cache(device,
                 UmmunotifyInvalidationSource.KEPT_REGISTRATIONS)) {
             long[] old = memory.snapshot(R, LENGTH);
@@ -102,6 +100,8 @@ class InvalidationInProgressTest {
             assertAcquireGetsTheCurrentPages(cache);
             assertEquals(reportsAtEnd ? 1 : 0, adoptedByY,
                     "Y's miss adopted c1's registration only if the device reports at end");
+            assertEquals(ringEntries != 0, cache.stats().drainsFromRing() > 0,
+                    "drained from the ring iff there is one: " + cache.stats());
         }
     }
 
@@ -114,11 +114,13 @@ class InvalidationInProgressTest {
      * device does not report at end: with it, X's end would report R again and hide the
      * dropped event (WatchTable says why); without it, the event read by B is all there is.
      */
-    @ParameterizedTest(name = "kept registrations {0}, X starts before REGISTER: {1}")
-    @CsvSource({"256, true", "256, false", "0, true", "0, false"})
+    @ParameterizedTest(name = "kept registrations {0}, X starts before REGISTER: {1}, ring {2}")
+    @CsvSource({"256, true, 0", "256, false, 0", "0, true, 0", "0, false, 0",
+        "256, true, " + RING, "256, false, " + RING, "0, true, " + RING, "0, false, " + RING})
     void anEventReadByAnotherThreadWhileRegisterIsInFlightReachesTheWatch(
-            int keptRegistrations, boolean startsBeforeRegister) throws Exception {
-        FakeUmmunotifyDevice device = new FakeUmmunotifyDevice(false, false);
+            int keptRegistrations, boolean startsBeforeRegister, int ringEntries)
+            throws Exception {
+        FakeUmmunotifyDevice device = new FakeUmmunotifyDevice(false, false, ringEntries);
         CountDownLatch registered = new CountDownLatch(1);
         CountDownLatch resume = new CountDownLatch(1);
         AtomicReference<Thread> threadA = new AtomicReference<>();

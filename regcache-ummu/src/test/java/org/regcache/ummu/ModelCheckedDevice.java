@@ -28,6 +28,17 @@ import org.regcache.ummu.internal.LibC;
  * <li>{@link #read}: non-blocking read(): EAGAIN unless events are queued or the counter moved
  *     since the last LAST; events oldest first, one per registration, then a LAST carrying the
  *     counter when the queue empties.
+ * <li>With an event ring (kernel/event_ring.c): {@code ummunotify_queue} writes an entry for a
+ *     registration not on the invalid list if the ring has room ({@code evring_push}: head minus
+ *     the tail below the size), and puts it on the list with OVERFLOW if not; OVERFLOW follows
+ *     the list exactly; a registration is "queued" for REPORT_AT_END while on the list or its
+ *     last entry unconsumed, and an end checks again if the tail moved since the start. The
+ *     kernel reads the consumer's tail word only within [its last valid tail, head].
+ * <li>The consumer's side of the ring ({@link #ringHeadAcquire}, {@link #copyRingEntries},
+ *     {@link #publishRingTail}, {@link #ringOverflowAcquire}) takes no lock, as user space
+ *     takes none: head, flags and the tail word are volatile (the acquire and release of the
+ *     ABI), the slots plain array elements the checker may switch threads between. A copy of a
+ *     slot the kernel wrote over meanwhile gets the new entry, as it would.
  * </ul>
  * Not modelled: the bound on tracked invalidations ({@code nr_untracked}), read()'s put-back
  * after a failed copy, SKIP_SAME_PAGES (every invalidation here may change the pages).
@@ -44,6 +55,8 @@ final class ModelCheckedDevice implements UmmunotifyDevice {
         long hintStart;
         /** 0: no hint (two hits merged). */
         long hintEnd;
+        /** 1 + the sequence number of its last ring entry; 0: none. */
+        long ringSeq;
 
         Reg(long cookie, long start, long end) {
             this.cookie = cookie;
@@ -57,11 +70,13 @@ final class ModelCheckedDevice implements UmmunotifyDevice {
         final long start;
         final long end;
         final long readsAtStart;
+        final long ringTailAtStart;
 
-        private Active(long start, long end, long readsAtStart) {
+        private Active(long start, long end, long readsAtStart, long ringTailAtStart) {
             this.start = start;
             this.end = end;
             this.readsAtStart = readsAtStart;
+            this.ringTailAtStart = ringTailAtStart;
         }
     }
 
@@ -74,15 +89,40 @@ final class ModelCheckedDevice implements UmmunotifyDevice {
     private long reported;
     private long nrReads;
     private boolean closed;
+    /** The ring's size; 0: none. */
+    private final int ringEntries;
+    private final long[] slotCookie;
+    private final long[] slotHintStart;
+    private final long[] slotHintEnd;
+    /** The control page's head: written under the lock, loaded by the consumer. */
+    private volatile long ringHead;
+    /** The control page's flags. */
+    private volatile int ringFlags;
+    /** The consumer's tail word, in its memory. */
+    private volatile long ringTailWord;
+    /** The kernel's last valid tail. */
+    private long ringTail;
 
     /** @param reportsAtEnd whether UMMUNOTIFY_FEATURE_REPORT_AT_END was agreed */
     ModelCheckedDevice(boolean reportsAtEnd) {
+        this(reportsAtEnd, 0);
+    }
+
+    /**
+     * @param reportsAtEnd whether UMMUNOTIFY_FEATURE_REPORT_AT_END was agreed
+     * @param ringEntries  the event ring's size, a power of two (0: no ring)
+     */
+    ModelCheckedDevice(boolean reportsAtEnd, int ringEntries) {
         this.reportsAtEnd = reportsAtEnd;
+        this.ringEntries = ringEntries;
+        this.slotCookie = new long[ringEntries];
+        this.slotHintStart = new long[ringEntries];
+        this.slotHintEnd = new long[ringEntries];
     }
 
     /** invalidate_range_start of [start, end); the caller changes the pages, then {@link #end}. */
     synchronized Active start(long start, long end) {
-        Active a = new Active(start, end, nrReads);
+        Active a = new Active(start, end, nrReads, ringTail());
         active.add(a);
         boolean hit = false;
         for (Reg r : regs) {
@@ -102,12 +142,12 @@ final class ModelCheckedDevice implements UmmunotifyDevice {
         if (!active.remove(a)) {
             throw new IllegalStateException("not in progress");
         }
-        if (!reportsAtEnd || a.readsAtStart == nrReads) {
+        if (!reportsAtEnd || a.readsAtStart == nrReads && a.ringTailAtStart == ringTail()) {
             return;
         }
         boolean hit = false; // ummunotify_report_at_end
         for (Reg r : regs) {
-            if (r.start < a.end && a.start < r.end && !r.queued) {
+            if (r.start < a.end && a.start < r.end && !queued(r)) {
                 queue(r, a.start, a.end);
                 hit = true;
             }
@@ -117,16 +157,49 @@ final class ModelCheckedDevice implements UmmunotifyDevice {
         }
     }
 
-    /** ummunotify_queue: a new event with its hint, or a second hit merged (hint dropped). */
+    /**
+     * ummunotify_queue: a second hit merged into the event on the list (hint dropped), or a ring
+     * entry with its hint if the ring has room, or a new event on the list (OVERFLOW).
+     */
     private void queue(Reg r, long start, long end) {
         if (r.queued) {
             r.hintEnd = 0;
             return;
         }
+        long hintStart = Math.max(start, r.start);
+        long hintEnd = Math.min(end, r.end);
+        if (ringEntries != 0 && KernelRingRules.hasRoom(ringHead, ringTail(), ringEntries)) {
+            int slot = (int) (ringHead & (ringEntries - 1));
+            slotCookie[slot] = r.cookie;
+            slotHintStart[slot] = hintStart;
+            slotHintEnd[slot] = hintEnd;
+            r.ringSeq = ringHead + 1;
+            ringHead = ringHead + 1; // the release store, after the entry
+            return;
+        }
         r.queued = true;
-        r.hintStart = Math.max(start, r.start);
-        r.hintEnd = Math.min(end, r.end);
+        r.hintStart = hintStart;
+        r.hintEnd = hintEnd;
         invalidList.add(r);
+        syncOverflow();
+    }
+
+    /** evring_tail: the tail word if within [the last valid tail, head]. */
+    private long ringTail() {
+        ringTail = KernelRingRules.validTail(ringTailWord, ringTail, ringHead);
+        return ringTail;
+    }
+
+    /** ummunotify_sync_overflow. */
+    private void syncOverflow() {
+        if (ringEntries != 0) {
+            ringFlags = invalidList.isEmpty() ? 0 : UmmunotifyAbi.RING_OVERFLOW;
+        }
+    }
+
+    /** ummunotify_reg_queued: on the list, or its last ring entry not consumed. */
+    private boolean queued(Reg r) {
+        return r.queued || r.ringSeq != 0 && r.ringSeq - 1 >= ringTail();
     }
 
     @Override
@@ -162,6 +235,7 @@ final class ModelCheckedDevice implements UmmunotifyDevice {
         regs.remove(r);
         if (r.queued) {
             invalidList.remove(r);
+            syncOverflow();
         }
         return true;
     }
@@ -175,6 +249,7 @@ final class ModelCheckedDevice implements UmmunotifyDevice {
         int n = 0;
         while (n < buffer.capacity()) { // ummunotify_fill_batch
             Reg r = invalidList.poll();
+            syncOverflow();
             if (r == null) {
                 reported = counter;
                 buffer.put(n++, UmmunotifyAbi.EVENT_TYPE_LAST, 0, 0, 0, reported);
@@ -220,6 +295,38 @@ final class ModelCheckedDevice implements UmmunotifyDevice {
     @Override
     public synchronized String fdinfo() {
         return "registrations:\t" + regs.size() + "\n";
+    }
+
+    @Override
+    public int ringEntries() {
+        return ringEntries;
+    }
+
+    @Override
+    public long ringHeadAcquire() {
+        return ringHead;
+    }
+
+    @Override
+    public void copyRingEntries(long from, int count, EventBuffer buffer) {
+        for (int i = 0; i < count; i++) {
+            int slot = (int) ((from + i) & (ringEntries - 1));
+            long hintStart = slotHintStart[slot];
+            long hintEnd = slotHintEnd[slot];
+            long cookie = slotCookie[slot];
+            buffer.put(i, UmmunotifyAbi.EVENT_TYPE_INVAL, UmmunotifyAbi.EVENT_FLAG_HINT,
+                    hintStart, hintEnd, cookie);
+        }
+    }
+
+    @Override
+    public void publishRingTail(long tail) {
+        ringTailWord = tail;
+    }
+
+    @Override
+    public boolean ringOverflowAcquire() {
+        return (ringFlags & UmmunotifyAbi.RING_OVERFLOW) != 0;
     }
 
     @Override

@@ -54,10 +54,12 @@ class NativeUmmunotifyDeviceTest {
     @Test
     void reportAtEndIsAlwaysAskedForAndAnOlderModuleMayAnswerWithoutIt() {
         int both = UmmunotifyAbi.FEATURE_REPORT_AT_END | UmmunotifyAbi.FEATURE_SKIP_SAME_PAGES;
-        assertEquals(both, NativeUmmunotifyDevice.requestedFeatures(true));
+        int all = both | UmmunotifyAbi.FEATURE_EVENT_RING;
+        assertEquals(all, NativeUmmunotifyDevice.requestedFeatures(true, true));
+        assertEquals(both, NativeUmmunotifyDevice.requestedFeatures(true, false));
         assertEquals(UmmunotifyAbi.FEATURE_REPORT_AT_END,
-                NativeUmmunotifyDevice.requestedFeatures(false));
-        assertEquals(0, NativeUmmunotifyDevice.checkAgreed("/dev/ummunotify", both, 0));
+                NativeUmmunotifyDevice.requestedFeatures(false, false));
+        assertEquals(0, NativeUmmunotifyDevice.checkAgreed("/dev/ummunotify", all, 0));
     }
 
     @Test

@@ -23,9 +23,12 @@ import org.regcache.api.RegistrationHandle;
  * The whole stack (cache, ummunotify source, a model of the driver) under {@value #OPERATIONS}
  * random operations per seed and {@link DeviceMode}, with invalidations in progress: changes
  * of memory are taken in the kernel's steps (start, pages replaced, end), several at once, and
- * steps are also taken inside the driver's REGISTER (after it took effect, before it returns)
- * and read() (events dequeued, not yet returned), where another thread could act; inside
- * REGISTER the source is also drained, as another acquirer or the background drainer would.
+ * steps are also taken inside the driver's REGISTER (after it took effect, before it returns),
+ * read() (events dequeued, not yet returned) and, in the ring modes, between the consumer's
+ * steps (head loaded, entries copied, tail published, flags loaded), where another thread could
+ * act; inside REGISTER the source is also drained, as another acquirer or the background
+ * drainer would. In the ring modes, drains must have taken entries from the ring (and, in the
+ * tiny ring's, read() after overflows too); in the others, never.
  * One thread: the seed draws the interleaving (the cache itself draws from ThreadLocalRandom
  * which hits to report to Caffeine, so evictions may differ between runs). Oracle: an acquire
  * returns pages at least as new as those every change that had <i>ended</i> before it began
@@ -66,8 +69,11 @@ class RandomizedUmmunotifyCacheTest {
                     changes.step();
                 }
                 source.drain(); // another acquirer, or the background drainer
-            } else if (step == FakeUmmunotifyDevice.Step.READ && random.nextInt(4) == 0) {
-                changes.step();
+            } else if (step != FakeUmmunotifyDevice.Step.REGISTERING
+                    && step != FakeUmmunotifyDevice.Step.REGISTERED
+                    && step != FakeUmmunotifyDevice.Step.STARTED
+                    && step != FakeUmmunotifyDevice.Step.ENDING && random.nextInt(4) == 0) {
+                changes.step(); // inside read(), or between the ring consumer's steps
             }
         });
         int step = -1;
@@ -123,6 +129,7 @@ class RandomizedUmmunotifyCacheTest {
                 assertEquals(0, source.reusedRegistrations() + source.keptRegistrations(),
                         "registrations reused or kept");
             }
+            DrainPaths.assertTaken(mode, cache.stats());
             cache.close();
             assertEquals(0, registrar.live.size(), "leaked registrations");
             assertEquals("[]", registrar.violations.toString());

@@ -262,8 +262,88 @@ class UmmunotifyGuestIT {
         LibC.munmap(new Pointer(base), entries * PAGE);
     }
 
+    /**
+     * The real module's event ring is in use: the same-address misses of {@link
+     * #aReusedKernelRegistrationReportsTheNextMunmapToo} take their events from the ring, with no
+     * read(), and the kernel agrees (fdinfo): a ring of {@value
+     * NativeUmmunotifyDevice#RING_ENTRIES} entries, every entry written consumed, nothing
+     * queued for read().
+     */
+    @Test
+    void drainsTakeTheEventsFromTheRealModulesRingWithoutARead() throws Exception {
+        int rounds = 8;
+        long base = LibC.mapAnonymous(4 * PAGE);
+        for (int round = 0; round < rounds; round++) {
+            new Pointer(base).setMemory(0, 4 * PAGE, (byte) round);
+            cache.acquire(base, 4 * PAGE, RIGHTS).close();
+            LibC.munmap(new Pointer(base), 4 * PAGE);
+            LibC.mapAnonymousAt(base, 4 * PAGE);
+        }
+        cache.acquire(base, 4 * PAGE, RIGHTS).close(); // drains the last munmap's event
+        org.regcache.api.CacheStats stats = cache.stats();
+        assertTrue(stats.eventRingInUse(), stats.toString());
+        assertEquals(0, stats.drainsWithRead(), "no read(): " + stats);
+        assertTrue(stats.drainsFromRing() >= rounds, stats.toString());
+        assertEquals(rounds + 1, registrar.registers.get(), "each munmap made a miss");
+        assertEquals(NativeUmmunotifyDevice.RING_ENTRIES, fdinfo("ring_entries"));
+        assertTrue(fdinfo("ring_head") >= rounds, "an entry per munmap at least");
+        assertEquals(fdinfo("ring_head"), fdinfo("ring_tail"), "every entry consumed");
+        assertEquals(0, fdinfo("queued"), "nothing for read()");
+        LibC.munmap(new Pointer(base), 4 * PAGE);
+    }
+
+    /**
+     * One munmap() hitting more registrations than the ring holds: the rest are queued for
+     * read() (OVERFLOW), and one drain delivers all of them, from the ring and read().
+     */
+    @Test
+    void anOverflowingInvalidationIsDeliveredWholeFromTheRingAndRead() throws Exception {
+        int entries = NativeUmmunotifyDevice.RING_ENTRIES + 1000;
+        long base = LibC.mapAnonymous(2L * entries * PAGE);
+        new Pointer(base).setMemory(0, 2L * entries * PAGE, (byte) 1);
+        for (int i = 0; i < entries; i++) {
+            cache.acquire(base + 2L * i * PAGE, PAGE, RIGHTS).close();
+        }
+        LibC.madvise(new Pointer(base), 2L * entries * PAGE, LibC.MADV_DONTNEED);
+        cache.acquire(base, PAGE, RIGHTS).close(); // drains
+        org.regcache.api.CacheStats stats = cache.stats();
+        assertEquals(entries, stats.evictions(org.regcache.api.EvictionCause.INVALIDATION),
+                stats.toString());
+        assertEquals(1, stats.drainsWithRead(), "the overflow read(): " + stats);
+        assertEquals(0, fdinfo("queued"), "read() emptied the queue");
+        LibC.munmap(new Pointer(base), 2L * entries * PAGE);
+    }
+
+    /** Asked not to use the ring, the source read()s on the real module: the fallback path. */
+    @Test
+    void withoutTheRingDrainsReadTheEvents() throws Exception {
+        cache.close();
+        cache = RegistrationCache.builder().registrar(registrar)
+                .invalidationSource(() -> {
+                    source = UmmunotifyInvalidationSource.open(
+                            Path.of(UmmunotifyAbi.DEVICE_PATH), false, true, false);
+                    return source;
+                })
+                .maxPinnedBytes(1L << 31).build();
+        long base = LibC.mapAnonymous(4 * PAGE);
+        new Pointer(base).setMemory(0, 4 * PAGE, (byte) 1);
+        cache.acquire(base, 4 * PAGE, RIGHTS).close();
+        LibC.madvise(new Pointer(base), 4 * PAGE, LibC.MADV_DONTNEED);
+        cache.acquire(base, 4 * PAGE, RIGHTS).close();
+        org.regcache.api.CacheStats stats = cache.stats();
+        assertTrue(!stats.eventRingInUse() && stats.drainsFromRing() == 0
+                && stats.drainsWithRead() == 1, stats.toString());
+        assertEquals(0, fdinfo("ring_entries"));
+        LibC.munmap(new Pointer(base), 4 * PAGE);
+    }
+
     /** The "registrations:" line of the device file's fdinfo. */
     private static long registrations() throws Exception {
+        return fdinfo("registrations");
+    }
+
+    /** The decimal value of line {@code name} of the (only) device file's fdinfo. */
+    private static long fdinfo(String name) throws Exception {
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {
             for (Path fd : (Iterable<Path>) fds::iterator) {
                 Path target;
@@ -275,8 +355,8 @@ class UmmunotifyGuestIT {
                 if (target.toString().equals("/dev/ummunotify")) {
                     for (String line : Files.readAllLines(
                             Path.of("/proc/self/fdinfo").resolve(fd.getFileName()))) {
-                        if (line.startsWith("registrations:")) {
-                            return Long.parseLong(line.substring(14).trim());
+                        if (line.startsWith(name + ":")) {
+                            return Long.parseLong(line.substring(name.length() + 1).trim());
                         }
                     }
                 }

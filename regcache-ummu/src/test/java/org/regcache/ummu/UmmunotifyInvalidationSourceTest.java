@@ -70,6 +70,7 @@ class UmmunotifyInvalidationSourceTest {
             verify(mockDevice, times(1)).registerRegion(0x10000, 0x11000, 1);
             verify(mockDevice, times(100)).counterAcquire();
             verify(mockDevice).reportsAtEnd(); // at construction: a field, no system call
+            verify(mockDevice).ringEntries(); // at construction: a field, no system call
             verifyNoMoreInteractions(mockDevice); // no read(), no poll(), no ioctl
             assertEquals(99, cache.stats().hits());
         }

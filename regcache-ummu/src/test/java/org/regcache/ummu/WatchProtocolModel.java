@@ -89,7 +89,18 @@ public class WatchProtocolModel {
      *                          feature)
      */
     WatchProtocolModel(boolean reportsAtEnd, int keptRegistrations) {
-        device = new ModelCheckedDevice(reportsAtEnd);
+        this(reportsAtEnd, keptRegistrations, 0);
+    }
+
+    /**
+     * @param reportsAtEnd      whether the device agreed to UMMUNOTIFY_FEATURE_REPORT_AT_END
+     * @param keptRegistrations what the source is asked to keep (it keeps none without the
+     *                          feature)
+     * @param ringEntries       the device's event ring, in entries (0: none; the source then
+     *                          read()s only)
+     */
+    WatchProtocolModel(boolean reportsAtEnd, int keptRegistrations, int ringEntries) {
+        device = new ModelCheckedDevice(reportsAtEnd, ringEntries);
         source = new UmmunotifyInvalidationSource(device, false, keptRegistrations);
         source.start(new CacheLikeSink());
         for (int t = 0; t < MAX_THREAD_IDS; t++) {

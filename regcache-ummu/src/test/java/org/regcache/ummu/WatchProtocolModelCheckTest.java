@@ -18,10 +18,17 @@ import org.junit.jupiter.api.Test;
  * the bound explored, on a module without the feature and with it: the recipient named only
  * after REGISTER returned, and a registration adopted without REPORT_AT_END, both fail at
  * commit c7166cf.
+ *
+ * <p>With an event ring ({@code UMMUNOTIFY_FEATURE_EVENT_RING}) of {@value #RING} entries, so
+ * that both the ring and its overflow to read() are reached within a few operations: the same
+ * random scenarios, and the adoption scenario, where the entry consumed from the ring during the
+ * invalidation must be followed by the report at its end.
  */
 public class WatchProtocolModelCheckTest {
     /** -Dmodelcheck.scale=N explores N times as many scenarios and interleavings. */
     private static final int SCALE = Integer.getInteger("modelcheck.scale", 1);
+    /** The ring's size in the ring scenarios. */
+    static final int RING = 2;
 
     /** A module without REPORT_AT_END; every ended watch unregistered (none kept). */
     public static class SeedModuleNothingKept extends WatchProtocolModel {
@@ -44,6 +51,13 @@ public class WatchProtocolModelCheckTest {
         }
     }
 
+    /** The same, with an event ring of {@value #RING} entries. */
+    public static class ReportAtEndKeepingWithRing extends WatchProtocolModel {
+        public ReportAtEndKeepingWithRing() {
+            super(true, UmmunotifyInvalidationSource.KEPT_REGISTRATIONS, RING);
+        }
+    }
+
     /**
      * Runs the classes' static initialisers (JNA's native library for the source's event
      * buffer, slf4j) once before any model check, not inside its first invocation: there they
@@ -61,6 +75,17 @@ public class WatchProtocolModelCheckTest {
 
     @Test
     void reportAtEndModuleWithKeptRegistrationsReportsEveryInvalidation() {
+        checkRandomScenarios(ReportAtEndKeeping.class);
+    }
+
+    /** The same random scenarios on a device with an event ring, which overflows to read(). */
+    @Test
+    void ringModuleWithKeptRegistrationsReportsEveryInvalidation() {
+        checkRandomScenarios(ReportAtEndKeepingWithRing.class);
+    }
+
+    /** Random scenarios of two threads' operations on {@code model}, every one checked. */
+    private static void checkRandomScenarios(Class<? extends WatchProtocolModel> model) {
         new ModelCheckingOptions()
                 .verifier(EpsilonVerifier.class) // the oracle is everyInvalidationReported()
                 .threads(2)
@@ -69,7 +94,7 @@ public class WatchProtocolModelCheckTest {
                 .actorsAfter(0)
                 .iterations(20 * SCALE)
                 .invocationsPerIteration(10)
-                .check(ReportAtEndKeeping.class);
+                .check(model);
     }
 
     /**
@@ -109,6 +134,16 @@ public class WatchProtocolModelCheckTest {
     void watchAdoptingARegistrationDuringAnInvalidationIsToldOfItByTheReportAtEnd() {
         Lincheck.runConcurrentTest(50 * SCALE, () -> watchAgainDuringAnInvalidation(
                 new ReportAtEndKeeping()));
+    }
+
+    /**
+     * The same on a ring: the entry of the invalidation in progress is consumed from the ring
+     * (no read()), and the report at its end must still reach the adopter.
+     */
+    @Test
+    void watchAdoptingARegistrationWhoseRingEntryWasConsumedIsToldByTheReportAtEnd() {
+        Lincheck.runConcurrentTest(50 * SCALE, () -> watchAgainDuringAnInvalidation(
+                new ReportAtEndKeepingWithRing()));
     }
 
     private static void watchAgainDuringAnInvalidation(WatchProtocolModel model) {

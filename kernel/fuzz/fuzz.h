@@ -22,6 +22,10 @@
  * - with UMMUNOTIFY_FEATURE_REPORT_AT_END, an INVAL read while the racer's
  *   zap of its range was in progress is delivered again once the zap is
  *   over (inprogress.c);
+ * - with an event ring (UMMUNOTIFY_FEATURE_EVENT_RING), every hit of a
+ *   registration not queued for read() is one ring entry, or queued for
+ *   read() with the ring's OVERFLOW flag set when the ring is full, and
+ *   nothing is lost (ring.c);
  * - every call fails exactly as Documentation/ummunotify.rst says.
  */
 #ifndef UMN_FUZZ_H
@@ -40,6 +44,8 @@
 #define MAX_REGS	96	/* registrations per file the fuzzer keeps */
 #define MAX_MAPS	3	/* counter page mappings per file */
 #define MAX_ZOMBIES	6	/* counter mappings of closed files */
+#define MAX_RING_MAPS	2	/* event ring mappings per file */
+#define MAX_RETIRED	32	/* unregistered cookies a ring may still name */
 #define MAX_CHILDREN	6	/* children a worker lets run on their own */
 #define MAX_WORKERS	16
 #define ARENA_PAGES	64	/* modelled memory per process */
@@ -64,6 +70,39 @@ struct reg {
 	bool must_report;	/* our invalidation hit it; not delivered since */
 	unsigned int delivered;	/* INVALs since the last LAST */
 	uint64_t again_by;	/* inprogress.c: owed again once this zap sequence is seen */
+	/* With an event ring (ring.c): */
+	uint64_t ring_from;	/* its entries are at this ring position or later */
+	uint64_t ring_by;	/* if must_report: the ring head after the hit (0: none) */
+	bool in_ring;		/* if must_report: not queued for read(), so in the ring */
+};
+
+/* A registration that is gone, whose entries may still be in the ring. */
+struct retired {
+	uint64_t cookie;
+	uint64_t start;
+	uint64_t end;
+	uint64_t until;		/* the ring head after the UNREGISTER */
+};
+
+/*
+ * A file's event ring as the oracle knows it (ring.c).  Only this process
+ * stores into the tail word, so the tail the kernel believes is known
+ * exactly: the last value it could accept.
+ */
+struct ring {
+	uint32_t entries;	/* 0 until UMMUNOTIFY_SETUP_RING succeeded */
+	const struct ummunotify_ring *maps[MAX_RING_MAPS];
+	unsigned int nmaps;
+	uint8_t *tail_page;	/* our page holding the tail word; NULL once unmapped */
+	uint64_t *tail;		/* the tail word in it */
+	bool tail_pinned;	/* the page is still the one the kernel pinned */
+	bool tail_bogus;	/* the word holds a value the kernel ignores */
+	uint64_t ktail;		/* the tail the kernel goes by */
+	uint64_t consumed;	/* entries the oracle has checked */
+	uint64_t head;		/* the highest head seen */
+	struct retired retired[MAX_RETIRED];
+	unsigned int nretired;
+	uint64_t retired_lost;	/* entries below this may name forgotten cookies */
 };
 
 /*
@@ -95,6 +134,22 @@ struct ufd {
 	uint64_t at_end_seen;	/* fdinfo's reported_at_end, highest seen */
 	bool async;		/* O_ASYNC with us as owner */
 	bool nonblock;
+	struct ring ring;
+};
+
+/* The lines of /proc/self/fdinfo/FD (read_fdinfo()). */
+struct fdinfo {
+	uint64_t regs;
+	uint64_t queued;
+	uint64_t counter;
+	uint64_t features;
+	uint64_t reported;
+	uint64_t filtered;
+	uint64_t at_end;
+	uint64_t ring_entries;
+	uint64_t ring_head;
+	uint64_t ring_tail;
+	uint64_t ring_flags;
 };
 
 /* A counter mapping whose file was closed: it keeps the file alive. */
@@ -234,13 +289,35 @@ uint64_t observe(struct ufd *u);
 void observe_all(void);
 bool has_counter(struct ufd *u);
 void consume_events(struct ufd *u, const void *buf, long bytes, uint64_t before);
-void check_not_readable(struct ufd *u, uint64_t before, const char *how);
-unsigned int pending_reports(struct ufd *u);
+void check_not_readable(struct ufd *u, uint64_t before, bool polled, const char *how);
+void reg_owed(struct reg *r, uint64_t ring_head);
 void fd_forget(struct ufd *u);
 void check_fdinfo(struct ufd *u);
-bool read_fdinfo(int fd, uint64_t *regs, uint64_t *queued, uint64_t *counter,
-		 uint64_t *features, uint64_t *reported, uint64_t *filtered,
-		 uint64_t *reported_at_end);
+bool read_fdinfo(int fd, struct fdinfo *fi);
+
+/* ring.c: the event ring in the oracle (UMMUNOTIFY_FEATURE_EVENT_RING) */
+bool ring_made(const struct ufd *u);
+const struct ummunotify_ring *ring_map(const struct ufd *u);
+void ring_start(struct ufd *u, uint32_t entries, uint8_t *page, uint64_t *tail);
+uint64_t ring_head_now(struct ufd *u);
+uint32_t ring_flags_now(const struct ufd *u);
+const struct ummunotify_event *ring_entry(const struct ufd *u,
+					  const struct ummunotify_ring *map, uint64_t seq);
+void ring_check_entry(struct ufd *u, uint64_t seq, const struct ummunotify_event *ev);
+void ring_checked_to(struct ufd *u, uint64_t seq);
+void ring_publish(struct ufd *u, uint64_t tail);
+void ring_publish_bogus(struct ufd *u);
+bool ring_may_hold(struct ufd *u, struct reg *r);
+bool ring_owed_on_list(const struct ufd *u, const struct reg *r);
+void ring_check_fdinfo(struct ufd *u, const struct fdinfo *fi, uint32_t flags_before);
+bool ring_fdinfo(struct ufd *u, struct fdinfo *fi);
+void ring_observe(struct ufd *u);
+void ring_unregistered(struct ufd *u, const struct reg *r);
+void ring_hits_begin(void);
+uint64_t ring_hits_end(struct ufd *u, const bool *hit, uint64_t lo, uint64_t hi,
+		       const char *how);
+void ring_close(struct ufd *u);
+void ring_report(void);
 
 /* memory.c: arena, read buffer, hostile pointers */
 void memory_init(void);
@@ -261,6 +338,8 @@ struct ufd *zap_watcher(void);
 void zap_forget(void);
 void zap_read_begins(void);
 void zap_after_read(struct ufd *u, const void *buf, long bytes);
+void zap_after_consume(struct ufd *u, const struct ummunotify_event *ev, long n,
+		       bool published);
 void zap_check_owed(struct ufd *u, const char *how);
 void zap_report(void);
 
@@ -286,6 +365,14 @@ void op_protect_counter(void);
 void op_move_counter(void);
 void op_unmap_counter(void);
 void op_zap_counter(void);
+void op_ring_open(void);
+void op_ring_setup(void);
+void op_ring_map(void);
+void op_ring_map_hostile(void);
+void op_ring_unmap(void);
+void op_ring_consume(void);
+void op_ring_tail_page(void);
+void ring_consume_all(struct ufd *u);
 void op_arena_map(void);
 void op_arena_unmap(void);
 void op_arena_touch(void);
@@ -300,6 +387,8 @@ void op_fork(void);
 void op_pass_fd(void);
 void op_reap(void);
 void drain_all(void);
+void drain_file(struct ufd *u);
+struct ufd *fd_open(bool nonblock);
 void check_arena_model(void);
 
 /* ops.c: the operation table, for P.ops */

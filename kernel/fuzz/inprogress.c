@@ -27,6 +27,12 @@
  * unless it is unregistered.  Only the main thread reads our files, so
  * nothing else can take that event.
  *
+ * With an event ring the same holds for entries consumed -- copied and
+ * the tail stored past them -- during the zap: its end writes them again,
+ * into the ring or, if it is full, for read().  Then only poll() saying
+ * "not readable" (nothing queued for read(), nothing left in the ring)
+ * proves that the registration did not come again.
+ *
  * A forked child has no racer: its copy of the announcement is cleared.
  */
 #include <fcntl.h>
@@ -212,26 +218,19 @@ static unsigned int read_in_zap(struct ufd *u, const struct ummunotify_event *ev
 }
 
 /*
- * After read() returned @bytes of events of @u, which the oracle has
- * seen: in their order, an INVAL pays what its registration owed and a
- * LAST must find nothing owed (zap_check_owed()); then the registrations
- * whose INVAL it returned while a zap of their range was in progress owe
- * one more.
+ * In their order: an INVAL of @ev[0..@n) pays what its registration owed
+ * and a LAST must find nothing owed (zap_check_owed()) -- but with a ring,
+ * where what is owed may wait.
  */
-void zap_after_read(struct ufd *u, const void *buf, long bytes)
+static void settle(struct ufd *u, const struct ummunotify_event *ev, long n)
 {
-	const struct ummunotify_event *ev = buf;
-	long n = bytes / EVENT_SIZE, k;
-	struct reg *owing[MAX_REGS];
-	unsigned int found, i;
-	uint64_t seq;
 	struct reg *r;
+	long k;
 
-	if (u->foreign || !(u->features & UMMUNOTIFY_FEATURE_REPORT_AT_END))
-		return;
 	for (k = 0; k < n; k++) {
 		if (ev[k].type == UMMUNOTIFY_EVENT_TYPE_LAST) {
-			zap_check_owed(u, "LAST");
+			if (!ring_made(u))
+				zap_check_owed(u, "LAST");
 			continue;
 		}
 		r = reg_find(u, ev[k].user_cookie_counter);
@@ -240,11 +239,43 @@ void zap_after_read(struct ufd *u, const void *buf, long bytes)
 			r->again_by = 0;
 		}
 	}
+}
+
+/* The registrations of @ev[0..@n) delivered while a zap of them was in progress owe one more. */
+static void owe_again(struct ufd *u, const struct ummunotify_event *ev, long n)
+{
+	struct reg *owing[MAX_REGS];
+	unsigned int found, i;
+	uint64_t seq;
+
 	found = read_in_zap(u, ev, n, owing, &seq);
 	if (found)
 		reads_caught++;
 	for (i = 0; i < found; i++)
 		owing[i]->again_by = seq + 1;
+}
+
+/* After read() returned @bytes of events of @u, which the oracle has seen. */
+void zap_after_read(struct ufd *u, const void *buf, long bytes)
+{
+	if (u->foreign || !(u->features & UMMUNOTIFY_FEATURE_REPORT_AT_END))
+		return;
+	settle(u, buf, bytes / EVENT_SIZE);
+	owe_again(u, buf, bytes / EVENT_SIZE);
+}
+
+/*
+ * After the oracle checked @n entries of @u's ring, @ev (copied), and, if
+ * @published, the tail was stored past them: the kernel counts only those
+ * as consumed.
+ */
+void zap_after_consume(struct ufd *u, const struct ummunotify_event *ev, long n, bool published)
+{
+	if (u->foreign || !(u->features & UMMUNOTIFY_FEATURE_REPORT_AT_END))
+		return;
+	settle(u, ev, n);
+	if (published)
+		owe_again(u, ev, n);
 }
 
 /*

@@ -135,6 +135,7 @@ static _Noreturn void worker_main(unsigned int worker)
 	run_process(worker_ops(worker));
 	racer_stop();
 	zap_report();
+	ring_report();
 	/* Half the time everything is left for exit() to clean up. */
 	if (rng_percent(&P.rng, 50)) {
 		set_what("close everything");

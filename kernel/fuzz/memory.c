@@ -15,7 +15,8 @@
  * And the bookkeeping of "hits": before an munmap/mremap/madvise of arena
  * pages, which registrations cover mapped pages in the range; afterwards,
  * whether every file with such a registration saw its counter move (and
- * got SIGIO if it asked for it), and the registrations are owed an event.
+ * got SIGIO if it asked for it), and the registrations are owed an event
+ * (with a ring: ring_hits_end() checks the entries it wrote).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -95,6 +96,7 @@ static uint64_t counter_before[MAX_FDS];
 static unsigned int sigio_before;
 static bool page_hit[ARENA_PAGES];
 static bool any_hit;
+static uint64_t hit_lo, hit_hi;	/* the ranges given to hits_add() lie inside */
 
 void hits_begin(void)
 {
@@ -105,7 +107,10 @@ void hits_begin(void)
 			counter_before[i] = observe(&P.fds[i]);
 	memset(page_hit, 0, sizeof(page_hit));
 	any_hit = false;
+	hit_lo = UINT64_MAX;
+	hit_hi = 0;
 	sigio_before = sigio_total();
+	ring_hits_begin();
 }
 
 /* The pages of [start, end) that are mapped now are about to be invalidated. */
@@ -114,6 +119,10 @@ void hits_add(uintptr_t start, uintptr_t end)
 	uintptr_t base = (uintptr_t)P.arena;
 	long first, last, i;
 
+	if (start < hit_lo)
+		hit_lo = start;
+	if (end > hit_hi)
+		hit_hi = end;
 	if (end <= base || start >= base + ARENA_PAGES * P.page_size)
 		return;
 	first = start < base ? 0 : (long)((start - base) / P.page_size);
@@ -150,11 +159,11 @@ static bool reg_hit(const struct reg *r)
  */
 void hits_end(const char *how)
 {
-	struct ufd *u;
+	bool hit[MAX_REGS], async_hit = false;
+	uint64_t now, ring_head;
 	struct reg *hit_reg;
 	unsigned int i, j;
-	bool async_hit = false;
-	uint64_t now;
+	struct ufd *u;
 
 	if (!any_hit)
 		return;
@@ -164,13 +173,16 @@ void hits_end(const char *how)
 			continue;
 		hit_reg = NULL;
 		for (j = 0; j < u->nregs; j++) {
-			if (reg_hit(&u->regs[j])) {
-				u->regs[j].must_report = true;
+			hit[j] = reg_hit(&u->regs[j]);
+			if (hit[j])
 				hit_reg = &u->regs[j];
-			}
 		}
 		if (!hit_reg)
 			continue;
+		ring_head = ring_hits_end(u, hit, hit_lo, hit_hi, how);
+		for (j = 0; j < u->nregs; j++)
+			if (hit[j])
+				reg_owed(&u->regs[j], ring_head);
 		async_hit |= u->async;
 		if (!has_counter(u))
 			continue;

@@ -4,7 +4,7 @@
  * values seen, the last LAST event, and the registrations our own
  * invalidations hit that are still owed an event.  Every event read() and
  * every counter value observed goes through here and is checked against
- * the invariants listed in fuzz.h.
+ * the invariants listed in fuzz.h; a file's event ring, in ring.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +56,8 @@ void reg_add(struct ufd *u, uint64_t cookie, uint64_t start, uint64_t end)
 	r->cookie = cookie;
 	r->start = start;
 	r->end = end;
+	/* A head seen before the REGISTER: its entries come later. */
+	r->ring_from = u->ring.head;
 }
 
 void reg_remove(struct ufd *u, struct reg *r)
@@ -115,9 +117,13 @@ void observe_all(void)
 	unsigned int i;
 	uint64_t value;
 
-	for (i = 0; i < MAX_FDS; i++)
-		if (P.fds[i].open && !P.fds[i].foreign && P.fds[i].nmaps)
+	for (i = 0; i < MAX_FDS; i++) {
+		if (!P.fds[i].open || P.fds[i].foreign)
+			continue;
+		if (P.fds[i].nmaps)
 			observe(&P.fds[i]);
+		ring_observe(&P.fds[i]);
+	}
 	for (i = 0; i < P.nzombies; i++) {
 		z = &P.zombies[i];
 		if (!z->readable)
@@ -131,38 +137,62 @@ void observe_all(void)
 	}
 }
 
-/* Registrations our invalidations hit that were not delivered since. */
-unsigned int pending_reports(struct ufd *u)
+/*
+ * Our invalidation hit @r: it is owed an event, from read() or, with a
+ * ring, an entry below @ring_head, the head after the hit (0 if none or
+ * no ring: then read()).  If it is owed already, the first hit's event
+ * pays for both.
+ */
+void reg_owed(struct reg *r, uint64_t ring_head)
+{
+	if (r->must_report)
+		return;
+	r->must_report = true;
+	r->ring_by = ring_head;
+	r->in_ring = false;
+}
+
+/* Registrations our invalidations hit that must be queued for read(). */
+static unsigned int owed_on_list(struct ufd *u)
 {
 	unsigned int i, n = 0;
 
 	for (i = 0; i < u->nregs; i++)
-		n += u->regs[i].must_report;
+		n += u->regs[i].must_report && ring_owed_on_list(u, &u->regs[i]);
 	return n;
 }
 
-static struct reg *first_pending(struct ufd *u)
+/*
+ * The first registration our invalidations hit that must have been
+ * delivered, now that nothing is queued for read() and, if @ring_empty,
+ * nothing is left in the ring either.  One whose hit came after the ring
+ * was last checked may be in the ring (and must be, now).
+ */
+static struct reg *first_owed(struct ufd *u, bool ring_empty)
 {
 	unsigned int i;
 
 	for (i = 0; i < u->nregs; i++)
-		if (u->regs[i].must_report)
+		if (u->regs[i].must_report && (ring_empty || !ring_may_hold(u, &u->regs[i])))
 			return &u->regs[i];
 	return NULL;
 }
 
 /*
- * read() said EAGAIN, or poll() said not readable, with the counter at
- * least @before: the file must have nothing to report.
+ * read() said EAGAIN, or poll() said not readable (@polled), with the
+ * counter at least @before: the file must have nothing to report.  With a
+ * ring, poll() goes by the ring and the read() queue, not the counter.
  */
-void check_not_readable(struct ufd *u, uint64_t before, const char *how)
+void check_not_readable(struct ufd *u, uint64_t before, bool polled, const char *how)
 {
-	struct reg *r = first_pending(u);
+	bool by_ring = polled && ring_made(u);
+	struct reg *r = first_owed(u, by_ring);
 
-	check(before == u->last,
-	      "fd#%u: %s although the counter (%" PRIu64
-	      ") differs from the last LAST (%" PRIu64 ")",
-	      u->id, how, before, u->last);
+	if (!by_ring)
+		check(before == u->last,
+		      "fd#%u: %s although the counter (%" PRIu64
+		      ") differs from the last LAST (%" PRIu64 ")",
+		      u->id, how, before, u->last);
 	check(!r, "fd#%u: %s although cookie %#" PRIx64 " [%#" PRIx64 ", %#" PRIx64
 	      ") was invalidated and never reported (event lost)",
 	      u->id, how, r ? r->cookie : 0, r ? r->start : 0, r ? r->end : 0);
@@ -201,7 +231,7 @@ static void check_inval(struct ufd *u, const struct ummunotify_event *ev)
  * previous LAST: every registration was reported at most as often as the
  * counter moved (each report needs an invalidation after the previous
  * LAST, and each invalidation moves the counter once), and nothing our
- * invalidations hit is still owed.
+ * invalidations hit is still owed, but what a ring may hold.
  */
 static void check_last(struct ufd *u, const struct ummunotify_event *ev, uint64_t before)
 {
@@ -209,6 +239,7 @@ static void check_last(struct ufd *u, const struct ummunotify_event *ev, uint64_
 	uint64_t moves = counter >= u->last ? counter - u->last : 0;
 	struct reg *r;
 	unsigned int i;
+	bool owed;
 
 	check(ev->flags == 0 && ev->hint_start == 0 && ev->hint_end == 0,
 	      "fd#%u: LAST with flags %#x hint [%#llx, %#llx), not zeros", u->id,
@@ -227,12 +258,14 @@ static void check_last(struct ufd *u, const struct ummunotify_event *ev, uint64_
 		      "fd#%u: cookie %#" PRIx64
 		      " reported %u times between two LASTs, the counter moved %" PRIu64 " times",
 		      u->id, r->cookie, r->delivered, moves);
-		check(!r->must_report,
+		owed = r->must_report && !ring_may_hold(u, r);
+		check(!owed,
 		      "fd#%u: LAST before the INVAL of cookie %#" PRIx64 " [%#" PRIx64 ", %#" PRIx64
 		      "), which our munmap/madvise/mremap hit",
 		      u->id, r->cookie, r->start, r->end);
 		r->delivered = 0;
-		r->must_report = false;
+		if (owed)
+			r->must_report = false;
 	}
 	u->delivered_any = false;
 	u->last = counter;
@@ -271,38 +304,41 @@ void fd_forget(struct ufd *u)
 	memset(u, 0, sizeof(*u));
 }
 
-/* Parses /proc/self/fdinfo/FD; false if a line is missing. */
-bool read_fdinfo(int fd, uint64_t *regs, uint64_t *queued, uint64_t *counter,
-		 uint64_t *features, uint64_t *reported, uint64_t *filtered,
-		 uint64_t *reported_at_end)
+/* Parses /proc/self/fdinfo/FD into @fi; false if a line is missing. */
+bool read_fdinfo(int fd, struct fdinfo *fi)
 {
+	static const char * const formats[] = {
+		"registrations: %llu", "queued: %llu", "counter: %llu", "features: %llx",
+		"invalidations_reported: %llu", "invalidations_filtered: %llu",
+		"reported_at_end: %llu", "ring_entries: %llu", "ring_head: %llu",
+		"ring_tail: %llu", "ring_flags: %llx",
+	};
+	uint64_t *fields[] = {
+		&fi->regs, &fi->queued, &fi->counter, &fi->features, &fi->reported,
+		&fi->filtered, &fi->at_end, &fi->ring_entries, &fi->ring_head,
+		&fi->ring_tail, &fi->ring_flags,
+	};
 	char path[64], line[256];
-	unsigned int found = 0;
 	unsigned long long value;
+	unsigned int found = 0, i;
 	FILE *f;
 
+	_Static_assert(ARRAY_SIZE(formats) == ARRAY_SIZE(fields), "one format per field");
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = fopen(path, "re");
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "registrations: %llu", &value) == 1)
-			*regs = value, found |= 1;
-		else if (sscanf(line, "queued: %llu", &value) == 1)
-			*queued = value, found |= 2;
-		else if (sscanf(line, "counter: %llu", &value) == 1)
-			*counter = value, found |= 4;
-		else if (sscanf(line, "features: %llx", &value) == 1)
-			*features = value, found |= 8;
-		else if (sscanf(line, "invalidations_reported: %llu", &value) == 1)
-			*reported = value, found |= 16;
-		else if (sscanf(line, "invalidations_filtered: %llu", &value) == 1)
-			*filtered = value, found |= 32;
-		else if (sscanf(line, "reported_at_end: %llu", &value) == 1)
-			*reported_at_end = value, found |= 64;
+		for (i = 0; i < ARRAY_SIZE(formats); i++) {
+			if (sscanf(line, formats[i], &value) == 1) {
+				*fields[i] = value;
+				found |= 1U << i;
+				break;
+			}
+		}
 	}
 	fclose(f);
-	return found == 127;
+	return found == (1U << ARRAY_SIZE(formats)) - 1;
 }
 
 /*
@@ -316,43 +352,43 @@ bool read_fdinfo(int fd, uint64_t *regs, uint64_t *queued, uint64_t *counter,
  */
 void check_fdinfo(struct ufd *u)
 {
-	uint64_t regs = 0, queued = 0, counter = 0, features = 0, before;
-	uint64_t reported = 0, filtered = 0, at_end = 0;
-	unsigned int owed = pending_reports(u);
+	struct fdinfo fi = { 0 };
+	unsigned int owed = owed_on_list(u);
+	uint64_t before;
+	bool ok;
 
 	before = observe(u);
-	if (!check(read_fdinfo(u->fd, &regs, &queued, &counter, &features, &reported,
-			       &filtered, &at_end),
-		   "fd#%u: /proc/self/fdinfo/%d lacks registrations/queued/counter/features/invalidations_reported/invalidations_filtered/reported_at_end",
+	ok = u->foreign ? read_fdinfo(u->fd, &fi) : ring_fdinfo(u, &fi);
+	if (!check(ok, "fd#%u: /proc/self/fdinfo/%d lacks a line (registrations to ring_flags)",
 		   u->id, u->fd))
 		return;
 	if (u->foreign)
 		return;
-	check(regs == u->nregs, "fd#%u: fdinfo shows %" PRIu64 " registrations, not %u",
-	      u->id, regs, u->nregs);
-	check(queued <= regs && queued >= owed,
+	check(fi.regs == u->nregs, "fd#%u: fdinfo shows %" PRIu64 " registrations, not %u",
+	      u->id, fi.regs, u->nregs);
+	check(fi.queued <= fi.regs && fi.queued >= owed,
 	      "fd#%u: fdinfo shows %" PRIu64 " queued events (registrations %" PRIu64 ", owed %u)",
-	      u->id, queued, regs, owed);
-	check(counter >= before,
+	      u->id, fi.queued, fi.regs, owed);
+	check(fi.counter >= before,
 	      "fd#%u: fdinfo counter %" PRIu64 " is below %" PRIu64 " seen before",
-	      u->id, counter, before);
-	check(features == u->features, "fd#%u: fdinfo features %#" PRIx64 ", not %#x", u->id,
-	      features, u->features);
-	check(filtered == 0 || (u->features & UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES),
+	      u->id, fi.counter, before);
+	check(fi.features == u->features, "fd#%u: fdinfo features %#" PRIx64 ", not %#x", u->id,
+	      fi.features, u->features);
+	check(fi.filtered == 0 || (u->features & UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES),
 	      "fd#%u: fdinfo shows %" PRIu64 " invalidations filtered without the feature",
-	      u->id, filtered);
-	check(at_end == 0 || (u->features & UMMUNOTIFY_FEATURE_REPORT_AT_END),
-	      "fd#%u: fdinfo: %llu reported at their end without the feature",
-	      u->id, (unsigned long long)at_end);
-	check(at_end >= u->at_end_seen, "fd#%u: fdinfo reported_at_end went back from %llu to %llu",
-	      u->id, (unsigned long long)u->at_end_seen, (unsigned long long)at_end);
-	if (at_end > u->at_end_seen)
-		u->at_end_seen = at_end;
-	check(reported + at_end <= counter,
-	      "fd#%u: fdinfo: %llu reported, %llu at their end, but counter %llu",
-	      u->id, (unsigned long long)reported, (unsigned long long)at_end,
-	      (unsigned long long)counter);
-	if (counter > u->seen)
-		u->seen = counter;
+	      u->id, fi.filtered);
+	check(fi.at_end == 0 || (u->features & UMMUNOTIFY_FEATURE_REPORT_AT_END),
+	      "fd#%u: fdinfo: %" PRIu64 " reported at their end without the feature",
+	      u->id, fi.at_end);
+	check(fi.at_end >= u->at_end_seen,
+	      "fd#%u: fdinfo reported_at_end went back from %" PRIu64 " to %" PRIu64,
+	      u->id, u->at_end_seen, fi.at_end);
+	if (fi.at_end > u->at_end_seen)
+		u->at_end_seen = fi.at_end;
+	check(fi.reported + fi.at_end <= fi.counter,
+	      "fd#%u: fdinfo: %" PRIu64 " reported, %" PRIu64 " at their end, but counter %" PRIu64,
+	      u->id, fi.reported, fi.at_end, fi.counter);
+	if (fi.counter > u->seen)
+		u->seen = fi.counter;
 	observe(u);
 }

@@ -67,6 +67,8 @@ void benign_end(const char *how)
 
 void op_soft_dirty_reset(void)
 {
+	bool hit[MAX_REGS];
+	uint64_t ring_head;
 	struct ufd *u;
 	unsigned int i, j;
 	int fd;
@@ -76,6 +78,7 @@ void op_soft_dirty_reset(void)
 	if (!check(fd >= 0, "open /proc/self/clear_refs: %s", errname(errno)))
 		return;
 	benign_begin();
+	ring_hits_begin();
 	if (!check(write(fd, "4", 1) == 1, "clear_refs 4: %s", errname(errno))) {
 		close(fd);
 		return;
@@ -89,7 +92,10 @@ void op_soft_dirty_reset(void)
 		    (u->features & UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES))
 			continue;
 		for (j = 0; j < u->nregs; j++)
-			u->regs[j].must_report = true;
+			hit[j] = true;
+		ring_head = ring_hits_end(u, hit, 0, UINT64_MAX, "clear_refs 4");
+		for (j = 0; j < u->nregs; j++)
+			reg_owed(&u->regs[j], ring_head);
 		if (has_counter(u))
 			check(observe(u) > counter_before[i],
 			      "fd#%u: clear_refs 4 with %u registrations left the counter at %"

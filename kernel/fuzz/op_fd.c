@@ -2,7 +2,7 @@
 /*
  * Operations on the files themselves: open (also for writing, refused),
  * close (with mappings left behind), EXCHANGE_FEATURES, unknown ioctls,
- * fdinfo, O_ASYNC.
+ * fdinfo, O_ASYNC.  Files with an event ring: op_ring.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,13 +18,31 @@
 
 static void exchange(struct ufd *u);
 
-void op_open(void)
+/* Opens a file into the free slot there must be (@nonblock: O_NONBLOCK); NULL if it failed. */
+struct ufd *fd_open(bool nonblock)
 {
 	struct ufd *u = fd_slot_free();
-	bool nonblock;
 	int fd;
 
-	if (!u) {
+	set_what("open%s", nonblock ? " O_NONBLOCK" : "");
+	fd = open(DEVICE, O_RDONLY | O_CLOEXEC | (nonblock ? O_NONBLOCK : 0));
+	if (!check(fd >= 0, "open " DEVICE ": %s", errname(errno)))
+		return NULL;
+	fd_forget(u);
+	u->open = true;
+	u->fd = fd;
+	u->id = P.next_id++;
+	u->nonblock = nonblock;
+	u->used = UNUSED;
+	return u;
+}
+
+void op_open(void)
+{
+	struct ufd *u;
+	int fd;
+
+	if (!fd_slot_free()) {
 		op_close();
 		return;
 	}
@@ -38,19 +56,9 @@ void op_open(void)
 			close(fd);
 		return;
 	}
-	nonblock = rng_percent(&P.rng, 75);
-	set_what("open%s", nonblock ? " O_NONBLOCK" : "");
-	fd = open(DEVICE, O_RDONLY | O_CLOEXEC | (nonblock ? O_NONBLOCK : 0));
-	if (!check(fd >= 0, "open " DEVICE ": %s", errname(errno)))
-		return;
-	fd_forget(u);
-	u->open = true;
-	u->fd = fd;
-	u->id = P.next_id++;
-	u->nonblock = nonblock;
-	u->used = UNUSED;
+	u = fd_open(rng_percent(&P.rng, 75));
 	/* A fresh file is where EXCHANGE_FEATURES has something to say. */
-	if (rng_percent(&P.rng, 25))
+	if (u && rng_percent(&P.rng, 25))
 		exchange(u);
 }
 
@@ -83,6 +91,7 @@ void op_close(void)
 	for (i = 0; i < u->nmaps; i++)
 		keep_as_zombie(u, &u->maps[i]);
 	check_errno(close(u->fd), 0, "close");
+	ring_close(u);
 	fd_forget(u);
 }
 
@@ -102,7 +111,7 @@ static void exchange(struct ufd *u)
 	long ret;
 	int want;
 
-	switch (rng_below(&P.rng, 5)) {
+	switch (rng_below(&P.rng, 6)) {
 	case 0:
 		value = UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES;
 		break;
@@ -111,6 +120,9 @@ static void exchange(struct ufd *u)
 		break;
 	case 2:
 		value = KNOWN_FEATURES;
+		break;
+	case 3:
+		value = UMMUNOTIFY_FEATURE_EVENT_RING;
 		break;
 	default:
 		value = (uint32_t)rng_next(&P.rng);
@@ -158,10 +170,11 @@ static unsigned long bad_command(void)
 	switch (rng_below(&P.rng, 4)) {
 	case 0:
 		/* the right numbers with the wrong direction or size */
-		switch (rng_below(&P.rng, 4)) {
+		switch (rng_below(&P.rng, 5)) {
 		case 0: return _IO('U', 1);
 		case 1: return _IOR('U', 2, struct ummunotify_register_ioctl);
 		case 2: return _IOW('U', 3, uint32_t);
+		case 3: return _IOR('U', 4, struct ummunotify_ring_setup);
 		default: return _IOWR('U', 2, struct ummunotify_register_ioctl);
 		}
 	case 1:
@@ -171,7 +184,7 @@ static unsigned long bad_command(void)
 			cmd = _IOC(rng_below(&P.rng, 4), magics[rng_below(&P.rng, sizeof(magics))],
 				   rng_below(&P.rng, 256), rng_below(&P.rng, 1 << 14));
 		} while (cmd == UMMUNOTIFY_EXCHANGE_FEATURES || cmd == UMMUNOTIFY_REGISTER_REGION ||
-			 cmd == UMMUNOTIFY_UNREGISTER_REGION);
+			 cmd == UMMUNOTIFY_UNREGISTER_REGION || cmd == UMMUNOTIFY_SETUP_RING);
 		return cmd;
 	}
 }

@@ -187,23 +187,21 @@ static int receive_file(int sock, pid_t pid, struct pass_note *note)
  */
 static void check_orphan(int fd, const struct pass_note *note)
 {
-	uint64_t regs = 0, queued = 0, counter = 0, features = 0, cookie = 0;
-	uint64_t reported = 0, filtered = 0, at_end = 0;
 	struct ummunotify_register_ioctl arg = { .start = 4096, .end = 8192 };
+	struct fdinfo fi = { 0 };
+	uint64_t cookie = 0;
 	void *p;
 
-	if (!check(read_fdinfo(fd, &regs, &queued, &counter, &features, &reported,
-			       &filtered, &at_end),
-		   "fdinfo of a passed file"))
+	if (!check(read_fdinfo(fd, &fi), "fdinfo of a passed file"))
 		return;
-	check(regs == note->nregs && queued == note->nregs,
+	check(fi.regs == note->nregs && fi.queued == note->nregs,
 	      "file of an exited process: %" PRIu64 " registrations, %" PRIu64
 	      " queued; want %u and %u",
-	      regs, queued, note->nregs, note->nregs);
-	check(counter >= note->counter + (note->nregs ? 1 : 0),
+	      fi.regs, fi.queued, note->nregs, note->nregs);
+	check(fi.counter >= note->counter + (note->nregs ? 1 : 0),
 	      "file of an exited process: counter %" PRIu64 ", was %" PRIu64
 	      " before the exit with %u registrations",
-	      counter, note->counter, note->nregs);
+	      fi.counter, note->counter, note->nregs);
 	check_errno(ioctl(fd, UMMUNOTIFY_REGISTER_REGION, &arg), EPERM,
 		    "REGISTER on a dead mm's file");
 	check_errno(ioctl(fd, UMMUNOTIFY_UNREGISTER_REGION, &cookie), EPERM,

@@ -3,7 +3,9 @@
  * read() in every shape: draining to LAST with big and small buffers,
  * buffers smaller than an event, bad and half-bad pointers, absurd
  * counts, blocking reads interrupted by a signal; poll/select/epoll.
- * Every event that comes back goes through the oracle (model.c).
+ * Every event that comes back goes through the oracle (model.c); with an
+ * event ring, a read() after the ring's OVERFLOW flag was seen set must
+ * find events queued.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,33 +25,64 @@ static size_t read_buffer_size(void)
 	return READ_BUF_PAGES * (size_t)P.page_size;
 }
 
+static bool set_nonblock(struct ufd *u, bool on)
+{
+	int flags = fcntl(u->fd, F_GETFL);
+
+	if (!check(flags >= 0, "F_GETFL: %s", errname(errno)))
+		return false;
+	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+	return check_errno(fcntl(u->fd, F_SETFL, flags), 0, "F_SETFL O_NONBLOCK");
+}
+
 /*
  * read(2) on our own file @u into @buf, of which the first @writable bytes
  * may be written; what it returns is checked and fed to the oracle.
  * Returns read's result, errno intact.
+ *
+ * Only this thread takes events off the read() queue, so a ring's
+ * OVERFLOW flag seen set before the read means that the read finds at
+ * least one INVAL, first.  With a ring, poll() also reports the entries
+ * not consumed, which read() does not return: so a read that poll() said
+ * would not block may block, and is made non-blocking unless @block.
  */
-static long read_checked(struct ufd *u, void *buf, size_t count, size_t writable,
+static long read_checked(struct ufd *u, void *buf, size_t count, size_t writable, bool block,
 			 const char *how)
 {
+	bool overflow = ring_flags_now(u) & UMMUNOTIFY_RING_OVERFLOW;
+	bool toggle = ring_made(u) && !u->nonblock && !block;
+	const struct ummunotify_event *ev = buf;
 	uint64_t before = observe(u);
 	long ret;
 	int err;
 
+	if (toggle && !set_nonblock(u, true))
+		return -1;
 	zap_read_begins();
 	ret = read(u->fd, buf, count);
 	err = errno;
+	if (toggle)
+		set_nonblock(u, false);
 	if (ret >= 0) {
 		check(ret > 0 && ret % EVENT_SIZE == 0 && (size_t)ret <= count,
 		      "fd#%u: %s: read(%zu) returned %ld", u->id, how, count, ret);
 		if (check((size_t)ret <= writable,
 			  "fd#%u: %s: read returned %ld bytes, only %zu of the buffer are writable",
 			  u->id, how, ret, writable)) {
+			check(!overflow || ret < EVENT_SIZE ||
+			      ev->type == UMMUNOTIFY_EVENT_TYPE_INVAL,
+			      "fd#%u: %s: the ring's OVERFLOW flag was set, but read() began with a LAST",
+			      u->id, how);
 			consume_events(u, buf, ret - ret % EVENT_SIZE, before);
 			zap_after_read(u, buf, ret - ret % EVENT_SIZE);
 		}
 	} else if (err == EAGAIN) {
-		check_not_readable(u, before, how);
-		zap_check_owed(u, how);
+		check(!overflow, "fd#%u: %s: EAGAIN although the ring's OVERFLOW flag was set",
+		      u->id, how);
+		check_not_readable(u, before, false, how);
+		/* With a ring, what the zap's end wrote may wait there. */
+		if (!ring_made(u))
+			zap_check_owed(u, how);
 	}
 	mark_used(u, ret >= 0);
 	errno = err;
@@ -119,20 +152,10 @@ static int poll_readable(struct ufd *u)
 		break;
 	}
 	if (!readable) {
-		check_not_readable(u, before, "poll/select/epoll said not readable");
+		check_not_readable(u, before, true, "poll/select/epoll said not readable");
 		zap_check_owed(u, "poll/select/epoll said not readable");
 	}
 	return readable;
-}
-
-static bool set_nonblock(struct ufd *u, bool on)
-{
-	int flags = fcntl(u->fd, F_GETFL);
-
-	if (!check(flags >= 0, "F_GETFL: %s", errname(errno)))
-		return false;
-	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
-	return check_errno(fcntl(u->fd, F_SETFL, flags), 0, "F_SETFL O_NONBLOCK");
 }
 
 /* Another address space's file: read() refuses, and never blocks. */
@@ -158,7 +181,7 @@ static void drain(struct ufd *u, bool random_sizes)
 		else
 			count = EVENT_SIZE * rng_between(&P.rng, 2, 2 * (u->nregs + 2)) +
 				rng_below(&P.rng, EVENT_SIZE);
-		ret = read_checked(u, P.rbuf, count, count, "drain");
+		ret = read_checked(u, P.rbuf, count, count, false, "drain");
 		if (ret < 0) {
 			check(errno == EAGAIN, "fd#%u: %s: read: %s", u->id, __func__,
 			      errname(errno));
@@ -185,14 +208,26 @@ void op_drain(void)
 		drain(u, true);
 }
 
-/* Before a process ends: whatever our invalidations owe must be delivered. */
+/* Reads @u until a LAST event, as a ring consumer does after seeing OVERFLOW. */
+void drain_file(struct ufd *u)
+{
+	drain(u, false);
+}
+
+/*
+ * Before a process ends: whatever our invalidations owe must be delivered,
+ * by the ring (consumed first, as a library does) or by read().
+ */
 void drain_all(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < MAX_FDS; i++)
-		if (P.fds[i].open && !P.fds[i].foreign)
-			drain(&P.fds[i], false);
+	for (i = 0; i < MAX_FDS; i++) {
+		if (!P.fds[i].open || P.fds[i].foreign)
+			continue;
+		ring_consume_all(&P.fds[i]);
+		drain(&P.fds[i], false);
+	}
 }
 
 /* Reads a few events at a time: the rest stays queued, in order. */
@@ -212,7 +247,7 @@ void op_read_small(void)
 	set_what("read fd#%u %zu bytes", u->id, count);
 	if (!u->nonblock && poll_readable(u) != 1)
 		return;
-	ret = read_checked(u, P.rbuf, count, count, "small read");
+	ret = read_checked(u, P.rbuf, count, count, false, "small read");
 	check(ret >= 0 || errno == EAGAIN, "fd#%u: read(%zu): %s", u->id, count, errname(errno));
 }
 
@@ -272,7 +307,7 @@ void op_read_hostile(void)
 			return;
 		toggled = true;
 	}
-	ret = read_checked(u, buf, count, writable, "hostile read");
+	ret = read_checked(u, buf, count, writable, false, "hostile read");
 	if (ret < 0)
 		check(errno == EAGAIN || (errno == EFAULT && writable < count),
 		      "fd#%u: read(%zu) into %s: %s", u->id, count, kind, errname(errno));
@@ -304,8 +339,11 @@ void op_poll(void)
 	}
 	if (poll_readable(u) != 1)
 		return;
-	ret = read_checked(u, P.rbuf, read_buffer_size(), read_buffer_size(), "read after poll");
-	check(ret > 0, "fd#%u: poll said readable, read: %s", u->id, errname(errno));
+	ret = read_checked(u, P.rbuf, read_buffer_size(), read_buffer_size(), false,
+			   "read after poll");
+	/* With a ring, poll() may have meant entries not consumed. */
+	check(ret > 0 || (ring_made(u) && errno == EAGAIN), "fd#%u: poll said readable, read: %s",
+	      u->id, errname(errno));
 }
 
 /* Yields to the racer this often at most, waiting for an announced zap. */
@@ -342,7 +380,7 @@ void op_read_during_zap(void)
 	p.events = POLLIN;
 	if (poll(&p, 1, ZAP_EVENT_WAIT_MS) != 1)
 		return;		/* EINTR (SIGIO), or no zap came */
-	read_checked(u, P.rbuf, read_buffer_size(), read_buffer_size(), "read during a zap");
+	read_checked(u, P.rbuf, read_buffer_size(), read_buffer_size(), false, "read during a zap");
 }
 
 /* A blocking read with nothing to read, interrupted by SIGALRM (no SA_RESTART). */
@@ -358,7 +396,8 @@ void op_read_interrupted(void)
 	set_what("blocking read fd#%u, interrupted", u->id);
 	switch (poll_readable(u)) {
 	case 1:
-		read_checked(u, P.rbuf, read_buffer_size(), read_buffer_size(), "read after poll");
+		read_checked(u, P.rbuf, read_buffer_size(), read_buffer_size(), false,
+			     "read after poll");
 		return;
 	case -1:
 		return;
@@ -372,7 +411,7 @@ void op_read_interrupted(void)
 	if (!check_errno(setitimer(ITIMER_REAL, &timer, NULL), 0, "setitimer"))
 		return;
 	if (!u->nonblock || set_nonblock(u, false))
-		ret = read_checked(u, P.rbuf, read_buffer_size(), read_buffer_size(),
+		ret = read_checked(u, P.rbuf, read_buffer_size(), read_buffer_size(), true,
 				   "blocking read");
 	else
 		ret = 0;

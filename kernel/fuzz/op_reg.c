@@ -256,7 +256,9 @@ void op_unregister(void)
 	}
 	want = arg != &cookie ? EFAULT : r ? 0 : EINVAL;
 	check_errno(ret, want, r ? "UNREGISTER of a live cookie" : "UNREGISTER");
-	if (ret == 0 && r)
+	if (ret == 0 && r) {
+		ring_unregistered(u, r);
 		reg_remove(u, r);
+	}
 	mark_used(u, ret == 0);
 }

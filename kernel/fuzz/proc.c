@@ -116,6 +116,7 @@ void become_child(unsigned long serial)
 	for (i = 0; i < MAX_FDS; i++) {
 		P.fds[i].foreign = true;
 		P.fds[i].nmaps = 0;	/* VM_DONTCOPY */
+		P.fds[i].ring.nmaps = 0;
 		P.fds[i].async = false;
 	}
 	memory_init_child();

@@ -257,6 +257,7 @@ const char *errname(int err)
 	case ENOMEM: return "ENOMEM";
 	case EINTR: return "EINTR";
 	case EBADF: return "EBADF";
+	case EBUSY: return "EBUSY";
 	case EOVERFLOW: return "EOVERFLOW";
 	case ENODEV: return "ENODEV";
 	}

@@ -7,6 +7,11 @@
  * it invalidated) and one more counter move; so is the INVAL of a
  * registration made (REGISTER's in-progress check) and read in that window.
  * Without the feature a file keeps the 2010 behaviour: nothing more.
+ * The same with an event ring (UMMUNOTIFY_FEATURE_EVENT_RING), whose
+ * entries are consumed instead of read: an entry consumed (copied, and
+ * the tail stored past it) while its invalidation is in progress is
+ * followed by another entry before the call returns, and an entry not
+ * consumed by then is not written again.
  *
  * User space cannot stop the kernel between the two callbacks, so every
  * round makes the window wide and looks whether it caught it:
@@ -16,10 +21,10 @@
  *   REGION_PAGES page-table entries, in address order) by
  *   madvise(MADV_DONTNEED), munmap() then mmap() at the same address, or
  *   mmap(MAP_FIXED) over it;
- * - a reader thread, asleep in read() when that begins, is woken by the
- *   event invalidate_range_start queued, reads it, and then does what a
- *   NIC's pin does: it reads the region's last page through the page
- *   tables (the probe);
+ * - a reader thread, asleep in read() (with a ring: in poll()) when that
+ *   begins, is woken by the event invalidate_range_start queued, reads
+ *   (consumes) it, and then does what a NIC's pin does: it reads the
+ *   region's last page through the page tables (the probe);
  * - if the probe finds the page's old contents, the zap had not reached
  *   the last page, so invalidate_range_end had not run when the event was
  *   read: the round caught the window, and the oracle knows what must
@@ -66,6 +71,8 @@
 #define COOKIE_LAST	2	/* [last page, region end + a page) */
 #define COOKIE_FAR	3	/* a page elsewhere: never invalidated */
 #define COOKIE_NEW(r)	(1000 + (r))	/* REGISTER in the window, round r */
+/* Entries a drain takes from the ring at most (a round leaves three or so). */
+#define RING_ENTRIES	UMMUNOTIFY_RING_MIN_ENTRIES
 
 enum invalidation { BY_DONTNEED, BY_MUNMAP_MMAP, BY_MAP_FIXED };
 enum probe_kind { PROBE_PROC_MEM, PROBE_GUP_FAST };
@@ -101,6 +108,10 @@ struct race {
 	size_t len;
 	size_t pg;
 	const uint64_t *counter;	/* the test file's; see counter_now() */
+	/* With an event ring: its mapping, our tail word, the entries consumed. */
+	struct ummunotify_ring *ring;
+	uint64_t *tail;
+	uint64_t consumed;
 	uint64_t pattern;	/* the last page's first 8 bytes this round */
 	char *page_copy;	/* what the gup-fast probe read */
 
@@ -162,9 +173,42 @@ static enum probe_outcome probe_last_page(struct race *r)
 }
 
 /*
- * One round of the reader: asleep in read() (of the test file, or of the
- * detector) when the invalidation starts, woken by its event, then the
- * probe.  The concurrency argument: the event read proves that
+ * Takes the test file's next ring entry into @ev and stores the tail past
+ * it: head loaded with acquire (the entry is complete below it), the tail
+ * stored with release (after the copy).  Returns what read() would, with
+ * errno EAGAIN if the ring has nothing.
+ */
+static ssize_t consume_one(struct race *r, struct ummunotify_event *ev)
+{
+	const struct ummunotify_event *slot = (const void *)((const char *)r->ring + r->pg);
+	uint64_t head = __atomic_load_n(&r->ring->head, __ATOMIC_ACQUIRE);
+
+	if (head == r->consumed) {
+		errno = EAGAIN;
+		return -1;
+	}
+	*ev = slot[r->consumed & (RING_ENTRIES - 1)];
+	__atomic_store_n(r->tail, ++r->consumed, __ATOMIC_RELEASE);
+	return sizeof(*ev);
+}
+
+/* The reader's read() of the test file, or with a ring its consumption. */
+static ssize_t take_event(struct race *r, bool wait)
+{
+	struct pollfd p = { .fd = r->fd, .events = POLLIN };
+
+	if (!r->ring)
+		return read(r->fd, &r->ev, sizeof(r->ev));
+	/* Readable while an entry is not consumed (or read() has events). */
+	if (wait && poll(&p, 1, -1) != 1)
+		return -1;
+	return consume_one(r, &r->ev);
+}
+
+/*
+ * One round of the reader: asleep in read() or poll() (of the test file,
+ * or of the detector) when the invalidation starts, woken by its event,
+ * then the probe.  The concurrency argument: the event read proves that
  * invalidate_range_start ran; old data in the last page afterwards proves
  * that the zap, which clears the last page's entry last and is over
  * before invalidate_range_end, had not finished when the event was read.
@@ -182,9 +226,9 @@ static void reader_round(struct race *r, unsigned int round)
 					       umn_addr(r->last) + 2 * r->pg,
 					       COOKIE_NEW(round));
 		/* Non-blocking: REGISTER after the end queued nothing. */
-		r->nread = read(r->fd, &r->ev, sizeof(r->ev));
+		r->nread = take_event(r, false);
 	} else {
-		r->nread = read(r->fd, &r->ev, sizeof(r->ev));
+		r->nread = take_event(r, true);
 		r->early = !atomic_load(&r->invalidating);
 	}
 	r->read_err = r->nread < 0 ? errno : 0;
@@ -340,6 +384,10 @@ FIXTURE_SETUP(inprogress)
 
 FIXTURE_TEARDOWN(inprogress)
 {
+	if (self->r.ring)
+		munmap(self->r.ring, UMMUNOTIFY_RING_LEN(self->r.pg, RING_ENTRIES));
+	if (self->r.tail)
+		munmap(self->r.tail, self->r.pg);
 	close(self->r.fd);
 	close(self->r.detector);
 	close(self->r.mem);
@@ -392,6 +440,52 @@ static int drain_now(int fd, struct umn_drain *d)
 	if (fcntl(fd, F_SETFL, flags))
 		return -errno;
 	return ret;
+}
+
+/*
+ * Everything the test file has for us, without blocking: with a ring the
+ * entries not consumed yet (consumed now), then read() until LAST.  The
+ * ring's entries count as INVAL events of @d, after those of read().
+ */
+static int drain_test_file(struct race *r, struct umn_drain *d)
+{
+	static struct ummunotify_event taken[RING_ENTRIES];
+	size_t n = 0, i;
+	int ret;
+
+	while (r->ring && n < RING_ENTRIES && consume_one(r, &taken[n]) > 0)
+		n++;
+	ret = drain_now(r->fd, d);
+	for (i = 0; !ret && i < n; i++) {
+		if (taken[i].type != UMMUNOTIFY_EVENT_TYPE_INVAL ||
+		    taken[i].flags != UMMUNOTIFY_EVENT_FLAG_HINT)
+			return umn_drain_fail(d, "ring entry type %u flags %#x", taken[i].type,
+					      taken[i].flags);
+		if (d->ninval == UMN_DRAIN_MAX)
+			return umn_drain_fail(d, "more than %d INVAL events", UMN_DRAIN_MAX);
+		d->inval[d->ninval++] = taken[i];
+	}
+	return ret;
+}
+
+/* Makes the test file's event ring and maps it; 0 or -errno. */
+static int make_ring(struct race *r)
+{
+	struct ummunotify_ring_setup setup = { .entries = RING_ENTRIES };
+	void *p;
+
+	r->tail = (uint64_t *)umn_map_pages(1);
+	if (!r->tail)
+		return -ENOMEM;
+	setup.tail = umn_addr(r->tail);
+	if (ioctl(r->fd, UMMUNOTIFY_SETUP_RING, &setup))
+		return -errno;
+	p = mmap(NULL, UMMUNOTIFY_RING_LEN(r->pg, RING_ENTRIES), PROT_READ, MAP_SHARED, r->fd,
+		 UMMUNOTIFY_RING_OFFSET);
+	if (p == MAP_FAILED)
+		return -errno;
+	r->ring = p;
+	return 0;
 }
 
 /* fdinfo's reported_at_end, or -1. */
@@ -492,7 +586,8 @@ struct tally {
  * returned (with @counter_on_return) and the reader's record is complete.
  * The test file has COOKIE_WHOLE and COOKIE_LAST on the region and
  * COOKIE_FAR elsewhere; the reader read one event, of R; the other, Q,
- * stayed queued.  Then, with or without the feature:
+ * stayed queued (with a ring: R's entry was consumed, Q's was not).  Then,
+ * with or without the feature:
  * - Q is delivered once, with the hint of its single hit (the end does not
  *   touch a registration whose event is queued); COOKIE_FAR never;
  * - R is delivered again at most once; in a round that caught the window,
@@ -523,7 +618,7 @@ static void check_read_round(struct __test_metadata *_metadata, struct race *r,
 	ASSERT_NE(SAW_OTHER, r->seen) TH_LOG("the probe read neither the old page nor a new one");
 	caught = r->seen == SAW_OLD && !r->early;
 
-	ret = drain_now(r->fd, d);
+	ret = drain_test_file(r, d);
 	ASSERT_EQ(0, ret) TH_LOG("drain: %s %s", strerror(-ret), d->why);
 	q_ev = umn_find(d, other, &nq);
 	r_ev = umn_find(d, read_cookie, &nr);
@@ -603,7 +698,7 @@ static void check_register_round(struct __test_metadata *_metadata, struct race 
 		ASSERT_EQ(he, r->ev.hint_end);
 	}
 
-	ret = drain_now(r->fd, d);
+	ret = drain_test_file(r, d);
 	ASSERT_EQ(0, ret) TH_LOG("drain: %s %s", strerror(-ret), d->why);
 	again = umn_find(d, cookie, &n);
 	umn_find(d, COOKIE_FAR, &nfar);
@@ -665,6 +760,10 @@ static void play(struct __test_metadata *_metadata, struct race *r, enum invalid
 	}
 	r->fd = open_with(features);
 	ASSERT_LE(0, r->fd) TH_LOG("open with features %#x: %s", features, strerror(-r->fd));
+	if (features & UMMUNOTIFY_FEATURE_EVENT_RING) {
+		ret = make_ring(r);
+		ASSERT_EQ(0, ret) TH_LOG("the event ring: %s", strerror(-ret));
+	}
 	r->counter = map_counter(r->fd);
 	ASSERT_NE(NULL, r->counter);
 	ASSERT_EQ(0, reported_at_end(r->fd)) TH_LOG("fdinfo has no reported_at_end line");
@@ -687,7 +786,7 @@ static void play(struct __test_metadata *_metadata, struct race *r, enum invalid
 		ret = populate(r, PATTERN(round));
 		ASSERT_EQ(0, ret) TH_LOG("populate: %s", strerror(-ret));
 		/* The populating (a copy of a probed zero page) may have been reported. */
-		ASSERT_EQ(0, drain_now(r->fd, d)) TH_LOG("%s", d->why);
+		ASSERT_EQ(0, drain_test_file(r, d)) TH_LOG("%s", d->why);
 		if (r->detector >= 0)
 			ASSERT_EQ(0, drain_now(r->detector, d)) TH_LOG("%s", d->why);
 		ASSERT_EQ(registrations, umn_registrations(r->fd));
@@ -718,8 +817,9 @@ static void play(struct __test_metadata *_metadata, struct race *r, enum invalid
 	if (!(features & UMMUNOTIFY_FEATURE_REPORT_AT_END))
 		ASSERT_EQ(0, reported_at_end(r->fd));
 	snprintf(t->summary, sizeof(t->summary),
-		 "%s, %s probe: %u rounds, %u caught the window, %u read in it but probed after, %u reported again at the end, %u woken early",
+		 "%s, %s probe%s: %u rounds, %u caught the window, %u read in it but probed after, %u reported again at the end, %u woken early",
 		 name[by], r->probe == PROBE_PROC_MEM ? "/proc/self/mem" : "vmsplice",
+		 r->ring ? ", ring" : "",
 		 t->rounds, t->caught, t->read_late, t->again, t->early);
 	TH_LOG("%s", t->summary);
 }
@@ -752,6 +852,38 @@ TEST_F_TIMEOUT(inprogress, registration_made_and_read_in_progress_is_reported_ag
 
 	play(_metadata, &self->r, variant->how, REGISTER_IN_WINDOW,
 	     UMMUNOTIFY_FEATURE_REPORT_AT_END, &t);
+	if (!t.caught)
+		SKIP(return, "%s: the window was never caught: %s", _metadata->name, t.summary);
+}
+
+/* The same with an event ring: entries consumed instead of events read. */
+TEST_F_TIMEOUT(inprogress, ring_entry_consumed_in_progress_is_written_again_at_end, HANG_TIMEOUT)
+{
+	struct tally t;
+
+	play(_metadata, &self->r, variant->how, READ_IN_WINDOW,
+	     UMMUNOTIFY_FEATURE_EVENT_RING | UMMUNOTIFY_FEATURE_REPORT_AT_END, &t);
+	if (!t.caught)
+		SKIP(return, "%s: the window was never caught: %s", _metadata->name, t.summary);
+}
+
+TEST_F_TIMEOUT(inprogress, without_feature_ring_entry_consumed_in_progress_is_not_written_again,
+	       HANG_TIMEOUT)
+{
+	struct tally t;
+
+	play(_metadata, &self->r, variant->how, READ_IN_WINDOW, UMMUNOTIFY_FEATURE_EVENT_RING, &t);
+	if (!t.caught)
+		SKIP(return, "%s: the window was never caught: %s", _metadata->name, t.summary);
+}
+
+TEST_F_TIMEOUT(inprogress, registration_made_and_consumed_in_progress_is_written_again_at_end,
+	       HANG_TIMEOUT)
+{
+	struct tally t;
+
+	play(_metadata, &self->r, variant->how, REGISTER_IN_WINDOW,
+	     UMMUNOTIFY_FEATURE_EVENT_RING | UMMUNOTIFY_FEATURE_REPORT_AT_END, &t);
 	if (!t.caught)
 		SKIP(return, "%s: the window was never caught: %s", _metadata->name, t.summary);
 }

@@ -138,15 +138,17 @@ final class MissBench {
             }
         }
         return new MissRow(size, Timing.median(t[0]), Timing.median(t[1]), Timing.median(t[2]),
-                Timing.median(t[3]), Timing.median(t[4]), Timing.median(t[5]));
+                Timing.median(t[3]), Timing.median(t[4]), Timing.median(t[5]),
+                DeviceSyscalls.notRun());
     }
 
     /**
-     * munmap + mmap at the same address, then one write per page (the pages exist).
+     * munmap + mmap at the same address, then one write per page (the pages exist); the
+     * timed pass's remap and {@link CountedMisses}'s.
      *
      * @return the nanoseconds of the munmap + mmap (the writes are not timed)
      */
-    private static long remap(BufferPool pool, SplittableRandom random) {
+    static long remap(BufferPool pool, SplittableRandom random) {
         long t0 = System.nanoTime();
         pool.churn(ChurnKind.MUNMAP_MMAP, 0, random);
         long nanos = System.nanoTime() - t0;

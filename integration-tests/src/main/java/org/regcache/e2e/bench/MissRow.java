@@ -16,9 +16,18 @@ package org.regcache.e2e.bench;
  *                      of the old registration), median nanoseconds
  * @param reregisterNanos the miss proper (REGISTER, regMr, index and Caffeine), median
  *                      nanoseconds
+ * @param syscalls      the system calls on /dev/ummunotify per miss of this size, counted in
+ *                      a run of their own (not the timed one), or why not
  */
 public record MissRow(long size, double registerNanos, double missNanos, double regMrNanos,
-        double deregMrNanos, double drainNanos, double reregisterNanos) {
+        double deregMrNanos, double drainNanos, double reregisterNanos,
+        DeviceSyscalls syscalls) {
+
+    /** This row with {@code counted} as its system calls. */
+    public MissRow withSyscalls(DeviceSyscalls counted) {
+        return new MissRow(size, registerNanos, missNanos, regMrNanos, deregMrNanos, drainNanos,
+                reregisterNanos, counted);
+    }
 
     /** What a miss costs in units of regMr + deregMr (goal: at most 1.2). */
     public double ratio() {

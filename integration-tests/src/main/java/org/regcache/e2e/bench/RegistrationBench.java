@@ -31,7 +31,9 @@ import org.regcache.verbs.DisniProtectionDomain;
  * Prints a table of absolute times and ratios and a closing line; the goal is a ratio of at
  * least 100 at 1 MiB. Then the miss after an invalidation ({@link MissBench}) against regMr +
  * deregMr of the same freshly mapped buffer, with its own table and closing line (goal: a
- * miss at most 1.2 times regMr + deregMr at every size).
+ * miss at most 1.2 times regMr + deregMr at every size), and beside the ratio the system
+ * calls on /dev/ummunotify per miss, counted by strace in a separate, untimed run per size
+ * ({@link SyscallCountPass}; goal: none).
  *
  * <pre>
  * usage: RegistrationBench [--sizes 4k,64k,1m,16m] [--millis 500] [--repeats 5] [--ip A]
@@ -121,6 +123,14 @@ public final class RegistrationBench {
                         + describe(warmUp));
             }
         }
+        // After every timed pass, this JVM idle: each count runs in a JVM of its own, traced.
+        for (int i = 0; i < missRows.size(); i++) {
+            MissRow row = missRows.get(i);
+            missRows.set(i, row.withSyscalls(SyscallCountPass.count(address,
+                    Math.toIntExact(row.size()))));
+            out.println("  count of ummunotify calls, " + ByteSizes.format(row.size())
+                    + ": done");
+        }
         out.println();
         BenchTable.render(rows).forEach(out::println);
         out.println(String.format(Locale.ROOT, "the cache meanwhile: %,d hits, %,d misses"
@@ -132,6 +142,14 @@ public final class RegistrationBench {
                 + " same remap then a cached acquire+release (a miss); pages written, untimed,"
                 + " before either:");
         MissTable.render(missRows).forEach(out::println);
+        out.println("ummunotify calls/miss: the system calls naming /dev/ummunotify (strace -f"
+                + " -y, every call of every thread) between two marker calls around "
+                + SyscallCountPass.MISSES + " same-address misses (munmap + mmap, acquire +"
+                + " release; the same cache, module and DiSNI registrar) after "
+                + SyscallCountPass.WARM_UP + " more, in a traced JVM of their own per size, not"
+                + " the timed run, divided by the misses the cache counted there; drains: the"
+                + " cache's drains in that window, from the event ring or with read():");
+        MissTable.syscallDetails(missRows).forEach(out::println);
         out.println();
         out.println(BenchTable.summary(rows, GOAL_SIZE, GOAL_RATIO));
         out.println(MissTable.summary(missRows, MISS_GOAL_RATIO));

@@ -41,6 +41,15 @@
 #include "event_ring.h"
 #include "range_index.h"
 
+/*
+ * The counter and the ring's head are __u64s user space loads while we store
+ * them: single 64-bit stores with release semantics, which 32-bit kernels
+ * do not have.
+ */
+#ifndef CONFIG_64BIT
+#error "ummunotify needs a 64-bit kernel"
+#endif
+
 static unsigned int max_regions = 1U << 20;
 module_param(max_regions, uint, 0644);
 MODULE_PARM_DESC(max_regions,
@@ -118,7 +127,9 @@ struct ummunotify_read_batch;
  * @nr_queued: length of @invalid_list
  * @reported: value of *@counter carried by the last LAST event read
  * @used: an ioctl, read() or mmap() has been made; features are fixed
- * @features: the feature mask agreed by UMMUNOTIFY_EXCHANGE_FEATURES
+ * @features: the feature mask agreed by UMMUNOTIFY_EXCHANGE_FEATURES;
+ *	written once, under the lock, before @used is set; read without it
+ *	by ummunotify_ring_agreed()
  * @active: invalidations between their start and end callbacks, so that
  *	a range registered in that window is reported too: pages pinned
  *	then may be the very pages being thrown away
@@ -442,6 +453,15 @@ static void ummunotify_invalidate_range_end(struct mmu_notifier *mn,
 	unsigned int i;
 
 	spin_lock(&priv->wqh.lock);
+	/*
+	 * A full barrier between the page table changes before this callback
+	 * and the load of the ring's tail word below.  It pairs with the one
+	 * a ring consumer makes between storing its tail and re-pinning the
+	 * range (see "The event ring" in the documentation): either its pin
+	 * sees the new page tables, or we see its tail and report again.
+	 * Release/acquire alone would allow both to miss.
+	 */
+	smp_mb__after_spinlock();
 	for (i = 0; i < UMMUNOTIFY_ACTIVE_SLOTS; i++) {
 		if (priv->active[i].range == range) {
 			read_meanwhile = priv->active[i].reads != priv->nr_reads ||
@@ -721,6 +741,17 @@ static __poll_t ummunotify_poll(struct file *filp, poll_table *wait)
 	return events;
 }
 
+/*
+ * Whether UMMUNOTIFY_FEATURE_EVENT_RING was agreed.  Without it the ring's
+ * ioctl and mmap offset are unknown, as in 2010: they fail as they did then
+ * and leave the file unused.  A racing first EXCHANGE_FEATURES may or may
+ * not be seen, as if the calls were made in either order.
+ */
+static bool ummunotify_ring_agreed(struct ummunotify_file *priv)
+{
+	return READ_ONCE(priv->features) & UMMUNOTIFY_FEATURE_EVENT_RING;
+}
+
 static long ummunotify_exchange_features(struct ummunotify_file *priv,
 					 u32 __user *arg)
 {
@@ -741,7 +772,8 @@ static long ummunotify_exchange_features(struct ummunotify_file *priv,
 		ret = -EINVAL;
 	} else {
 		priv->used = true;
-		priv->features = agreed;
+		/* Read without the lock by ummunotify_ring_agreed(). */
+		WRITE_ONCE(priv->features, agreed);
 	}
 	spin_unlock(&priv->wqh.lock);
 	if (ret)
@@ -938,9 +970,7 @@ static long ummunotify_setup_ring(struct ummunotify_file *priv,
 		return -EINVAL;
 	spin_lock(&priv->wqh.lock);
 	priv->used = true;
-	if (!(priv->features & UMMUNOTIFY_FEATURE_EVENT_RING))
-		ret = -EINVAL;
-	else if (evring_active(&priv->ring))
+	if (evring_active(&priv->ring))
 		ret = -EBUSY;
 	spin_unlock(&priv->wqh.lock);
 	if (ret)
@@ -974,8 +1004,12 @@ static long ummunotify_ioctl(struct file *filp, unsigned int cmd,
 	case UMMUNOTIFY_EXCHANGE_FEATURES:
 	case UMMUNOTIFY_REGISTER_REGION:
 	case UMMUNOTIFY_UNREGISTER_REGION:
-	case UMMUNOTIFY_SETUP_RING:
 		break;
+	case UMMUNOTIFY_SETUP_RING:
+		/* Unknown, as in 2010, to a file that did not ask for a ring. */
+		if (ummunotify_ring_agreed(priv))
+			break;
+		fallthrough;
 	default:
 		return -ENOTTY;
 	}
@@ -1024,7 +1058,8 @@ static int ummunotify_mmap_ring(struct ummunotify_file *priv,
 static int ummunotify_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct ummunotify_file *priv = filp->private_data;
-	bool ring = vma->vm_pgoff == UMMUNOTIFY_RING_OFFSET >> PAGE_SHIFT;
+	bool ring = vma->vm_pgoff == UMMUNOTIFY_RING_OFFSET >> PAGE_SHIFT &&
+		    ummunotify_ring_agreed(priv);
 
 	if (ummunotify_foreign_mm(priv))
 		return -EPERM;

@@ -296,6 +296,7 @@ void check_fdinfo(struct ufd *u);
 bool read_fdinfo(int fd, struct fdinfo *fi);
 
 /* ring.c: the event ring in the oracle (UMMUNOTIFY_FEATURE_EVENT_RING) */
+bool ring_agreed(const struct ufd *u);
 bool ring_made(const struct ufd *u);
 const struct ummunotify_ring *ring_map(const struct ufd *u);
 void ring_start(struct ufd *u, uint32_t entries, uint8_t *page, uint64_t *tail);

@@ -90,7 +90,9 @@ static void setup_ring(struct ufd *u, const struct ummunotify_ring_setup *arg, i
 	check_errno(ret, want, what);
 	if (u->foreign)
 		return;
-	mark_used(u, ret == 0);
+	/* Without the feature the file stays unused: EXCHANGE_FEATURES checks it. */
+	if (ring_agreed(u))
+		mark_used(u, ret == 0);
 	if (ret == 0 && want == 0)
 		ring_start(u, arg->entries, page, (uint64_t *)(uintptr_t)arg->tail);
 	else if (page)
@@ -159,13 +161,14 @@ static int setup_want(struct ufd *u, const struct ummunotify_ring_setup *arg, bo
 {
 	uint32_t n = arg->entries;
 
+	/* Without the feature the request is unknown, as in 2010. */
+	if (!ring_agreed(u))
+		return -ENOTTY;
 	if (u->foreign)
 		return -EPERM;
 	if (!readable)
 		return -EFAULT;
 	if (arg->reserved)
-		return -EINVAL;
-	if (!(u->features & UMMUNOTIFY_FEATURE_EVENT_RING))
 		return -EINVAL;
 	if (ring_made(u))
 		return -EBUSY;
@@ -210,7 +213,7 @@ void op_ring_setup(void)
 		set_what("SETUP_RING fd#%u through %s", u->id, kind);
 		ret = ioctl(u->fd, UMMUNOTIFY_SETUP_RING, argp);
 		check_errno(ret, -setup_want(u, &arg, false, 0), "SETUP_RING with a bad pointer");
-		if (!u->foreign)
+		if (!u->foreign && ring_agreed(u))
 			mark_used(u, false);
 		return;
 	default:
@@ -267,7 +270,8 @@ void op_ring_map(void)
 		prot |= PROT_WRITE;
 		flags = MAP_PRIVATE;
 		what = "PROT_WRITE, MAP_PRIVATE";
-		want = EPERM;
+		/* Without the feature the offset is refused first, as in 2010. */
+		want = u->foreign || ring_agreed(u) ? EPERM : EINVAL;
 		break;
 	default:
 		if (!u->foreign && ring_made(u)) {
@@ -285,7 +289,11 @@ void op_ring_map(void)
 	check_errno(p == MAP_FAILED ? -1 : 0, want, what);
 	if (p != MAP_FAILED)
 		munmap(p, len);
-	if (!u->foreign)
+	/*
+	 * Without the feature the offset is refused as any other: a file
+	 * unused stays so (EXCHANGE_FEATURES checks it), as in 2010.
+	 */
+	if (!u->foreign && ring_agreed(u))
 		mark_used(u, false);
 }
 

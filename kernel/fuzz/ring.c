@@ -38,6 +38,12 @@
 /* What ring_report() prints. */
 static unsigned long rings_made, entries_checked, exact_checks, bogus_tails, overflows;
 
+/* Whether @u agreed to UMMUNOTIFY_FEATURE_EVENT_RING. */
+bool ring_agreed(const struct ufd *u)
+{
+	return u->features & UMMUNOTIFY_FEATURE_EVENT_RING;
+}
+
 bool ring_made(const struct ufd *u)
 {
 	return u->ring.entries;

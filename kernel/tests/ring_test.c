@@ -302,10 +302,16 @@ TEST(ring_setup_and_mapping_are_checked)
 
 	ASSERT_NE(NULL, tail);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ioctl(fd, UMMUNOTIFY_EXCHANGE_FEATURES, &features));
-	EXPECT_EQ(-EINVAL, make_ring(fd, RING_ENTRIES, tail)) TH_LOG("without the feature");
+	/* Without the feature, as in 2010: unknown, and the file stays unused. */
+	EXPECT_EQ(-ENOTTY, make_ring(fd, RING_ENTRIES, tail)) TH_LOG("without the feature");
 	EXPECT_EQ(NULL, ring_map(fd, RING_ENTRIES));
 	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, ring_len(RING_ENTRIES), PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
+		 UMMUNOTIFY_RING_OFFSET);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno) TH_LOG("the offset refused first, as any other");
+	ASSERT_EQ(0, ioctl(fd, UMMUNOTIFY_EXCHANGE_FEATURES, &features)) TH_LOG("still unused");
+	EXPECT_EQ(-ENOTTY, make_ring(fd, RING_ENTRIES, tail));
 	close(fd);
 
 	fd = open_with_ring();

@@ -138,8 +138,10 @@ enum ummunotify_feature {
  * UMMUNOTIFY_UNREGISTER_REGION - stop watching a range.
  *
  * In: the __u64 user_cookie of the registration.  Once the call returns,
- * no event is delivered for that registration, not even one that was
- * already queued.  Errors: EINVAL (no such cookie), EFAULT, EPERM.
+ * no event is delivered for that registration by read(), not even one that
+ * was already queued (entries already written to the event ring stay
+ * there: see struct ummunotify_ring).  Errors: EINVAL (no such cookie),
+ * EFAULT, EPERM.
  */
 #define UMMUNOTIFY_UNREGISTER_REGION	_IOW(UMMUNOTIFY_MAGIC, 3, __u64)
 
@@ -176,9 +178,10 @@ enum ummunotify_event_flag {
  * @user_cookie_counter: INVAL: the registration's cookie;
  *	LAST: the generation counter when the queue became empty
  *
- * A registration is reported at most once between two reads however often
- * it is hit; read() fills the buffer with as many whole records as fit and
- * are available, and fails with EINVAL if the buffer cannot hold one.
+ * read() reports a registration at most once between two reads however
+ * often it is hit (the event ring has an entry per hit); read() fills the
+ * buffer with as many whole records as fit and are available, and fails
+ * with EINVAL if the buffer cannot hold one.
  */
 struct ummunotify_event {
 	__u32	type;
@@ -215,9 +218,11 @@ struct ummunotify_ring_setup {
  * mmap(NULL, UMMUNOTIFY_RING_LEN(page_size, entries), PROT_READ,
  * MAP_SHARED, fd, UMMUNOTIFY_RING_OFFSET).  Its pages are charged to the
  * caller's memory cgroup; fork() children do not inherit the mapping.
- * Errors: EINVAL (the feature was not agreed, a bad size, @tail not
+ * Errors: ENOTTY (the feature was not agreed: the request is unknown, as
+ * in 2010, and the file stays unused), EINVAL (a bad size, @tail not
  * aligned, reserved not 0), EBUSY (the file has a ring), EFAULT (@tail is
- * not writable memory), ENOMEM, EPERM (another process).
+ * not writable memory) or another error of pinning its page (EOPNOTSUPP
+ * for a DAX file's page), ENOMEM, EPERM (another process).
  */
 #define UMMUNOTIFY_SETUP_RING		_IOW(UMMUNOTIFY_MAGIC, 4, \
 					     struct ummunotify_ring_setup)
@@ -249,12 +254,15 @@ enum ummunotify_ring_flag {
  *
  * The ring holds INVAL events only: the generation counter stays the one
  * "something changed" signal.  To consume: load the counter (acquire); if
- * it differs from the last value seen, load @head (acquire), handle the
+ * it differs from the last value seen, load @head (acquire), copy the
  * entries from the tail to @head, store @head into the tail (release: the
- * kernel may overwrite an entry once the tail has passed it), and if
- * @flags has UMMUNOTIFY_RING_OVERFLOW, read() until a LAST event.  Then
- * remember the counter loaded first, not the one of the LAST event: an
- * entry written after @head was loaded is behind a later counter value.
+ * kernel may overwrite an entry once the tail has passed it), make a full
+ * fence, and only then act on the copies (an entry is consumed when the
+ * tail has passed it: a registration re-pinned before that store may miss
+ * UMMUNOTIFY_FEATURE_REPORT_AT_END's report).  If @flags has
+ * UMMUNOTIFY_RING_OVERFLOW, read() until a LAST event.  Then remember the
+ * counter loaded first, not the one of the LAST event: an entry written
+ * after @head was loaded is behind a later counter value.
  *
  * One entry is written for every hit of a registration that has no event
  * queued for read(), with its own hint; an entry is never changed once

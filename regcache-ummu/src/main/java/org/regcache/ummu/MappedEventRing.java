@@ -35,9 +35,13 @@ import org.regcache.ummu.internal.LibC;
  *     the kernel wrote before its release store of that head value. The caller loaded the
  *     counter with acquire before it, so the head it sees is at least the one the kernel
  *     published before that counter value.
- * <li>{@link #publishTail} is a release store: the loads of {@link #copy} before it in program
- *     order are complete before the kernel can see the new tail (its acquire load pairs with
- *     this store), so it never overwrites an entry we are still copying.
+ * <li>{@link #publishTail} is a volatile store, a release store and a full fence: the loads of
+ *     {@link #copy} before it in program order are complete before the kernel can see the new
+ *     tail (its acquire load pairs with this store), so it never overwrites an entry we are
+ *     still copying; and no load after it (the page tables a re-pin walks, after the delivery)
+ *     is satisfied before the kernel can see it. The kernel makes the matching full fence
+ *     between clearing the page tables and loading the tail at an invalidation's end: either
+ *     the re-pin sees the new pages, or the end sees the entry consumed and reports again.
  * <li>{@link #overflowAcquire()} is an acquire load of {@code flags}; it comes after the
  *     counter's acquire load, so it sees an {@code OVERFLOW} set before that counter value (set
  *     under the kernel's lock before its release store of the counter).
@@ -136,9 +140,12 @@ final class MappedEventRing {
         }
     }
 
-    /** Release store of the tail word: the entries before {@code tail} are consumed. */
+    /**
+     * Volatile store of the tail word (release, then a full fence): the entries before {@code
+     * tail} are consumed.
+     */
     void publishTail(long tail) {
-        LONGS.setRelease(tailWord, 0, tail);
+        LONGS.setVolatile(tailWord, 0, tail);
     }
 
     /** Acquire load of {@code flags}: {@return whether UMMUNOTIFY_RING_OVERFLOW is set} */

@@ -118,6 +118,11 @@ final class NativeUmmunotifyDevice implements UmmunotifyDevice {
             }
             NativeFile file = new NativeFile(fd, Pointer.nativeValue(page), pageSize);
             if ((agreed & UmmunotifyAbi.FEATURE_EVENT_RING) == 0) {
+                if (eventRing) {
+                    LOG.info("{} does not offer UMMUNOTIFY_FEATURE_EVENT_RING (an older module):"
+                            + " every drain of invalidations read()s them with system calls",
+                            path);
+                }
                 return new NativeUmmunotifyDevice(path, file, agreed);
             }
             try {

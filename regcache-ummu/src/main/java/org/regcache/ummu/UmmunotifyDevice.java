@@ -77,8 +77,9 @@ interface UmmunotifyDevice extends AutoCloseable {
     void copyRingEntries(long from, int count, EventBuffer buffer);
 
     /**
-     * Release store of the tail word: entries before {@code tail} are consumed, the kernel may
-     * write over them.
+     * Store of the tail word, release and then a full fence: entries before {@code tail} are
+     * consumed, the kernel may write over them, and it sees the store before any later load
+     * (a re-pin's walk of the page tables) is made.
      */
     void publishRingTail(long tail);
 

@@ -101,7 +101,13 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     private volatile long drainsFromRing;
     /** Drains that read() (written under the drain lock). */
     private volatile long drainsWithRead;
-    /** An event could not be delivered or understood in this drain. Under the drain lock. */
+    /**
+     * The sink owes an {@link InvalidationSink#invalidatedAll()}: an event could not be
+     * delivered or understood, or events were taken from the kernel (the tail published, or
+     * read()) and a Throwable escaped before all of them were delivered. Cleared only when
+     * invalidatedAll() returns, so a drain that died half way leaves it to the next one.
+     * Under the drain lock.
+     */
     private boolean lostTrack;
     /** The counter of the LAST event the last {@link #readUntilLast()} read. Drain lock. */
     private long lastReadCounter;
@@ -189,17 +195,14 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
      * {@link #open(Path, boolean, boolean)}, asking for {@code UMMUNOTIFY_FEATURE_EVENT_RING}
      * only when {@code eventRing}: with it the source drains from a ring mapped from the module,
      * without system calls; a module without it, or a ring that cannot be set up, is used with
-     * read(), with one INFO log line ({@link #eventRingInUse()} tells which). Without {@code
+     * read(), with one INFO log line from the device ({@link #eventRingInUse()} tells which).
+     * Without {@code
      * eventRing} (a test's comparison), events are read().
      */
     static UmmunotifyInvalidationSource open(Path devicePath, boolean backgroundDrainer,
             boolean skipSamePageInvalidations, boolean eventRing) {
         NativeUmmunotifyDevice device = NativeUmmunotifyDevice.open(devicePath.toString(),
                 skipSamePageInvalidations, eventRing);
-        if (eventRing && (device.features() & UmmunotifyAbi.FEATURE_EVENT_RING) == 0) {
-            LOG.info("{} does not offer UMMUNOTIFY_FEATURE_EVENT_RING (an older module): every"
-                    + " drain of invalidations read()s them with system calls", devicePath);
-        }
         if (skipSamePageInvalidations && !device.skipsSamePages()) {
             LOG.info("{} does not offer UMMUNOTIFY_FEATURE_SKIP_SAME_PAGES (an older module):"
                     + " every invalidation is reported, including mprotect(), NUMA balancing"
@@ -381,7 +384,6 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
             }
             long counter = device.counterAcquire();
             if (counter != lastSeenCounter) { // else drained while we waited
-                lostTrack = false;
                 if (ringEntries != 0) {
                     drainRing(counter);
                 } else {
@@ -424,7 +426,9 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
      *
      * <p><b>Copy, publish the tail, then deliver.</b> Copy before publishing (the release store
      * orders the copying loads before it): the kernel writes over an entry as soon as it sees a
-     * tail past it. Publish before delivering, as read() takes an event off the kernel's queue
+     * tail past it. The publication is also a full fence (see {@code MappedEventRing}): no load
+     * after it, down to a re-pin's walk of the page tables, is made before the kernel can see
+     * the tail. Publish before delivering, as read() takes an event off the kernel's queue
      * before returning it: with REPORT_AT_END the kernel counts a registration as queued while
      * its last entry is not consumed, and reports an invalidation again at its end only to
      * registrations not queued. A watch may adopt the registration and pin its pages only after
@@ -432,6 +436,10 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
      * end sees the entry consumed (and the tail moved since it started) and reports again; if
      * it ended before, the pages had changed before the pin. Delivered first, an end between
      * the pin and the publication would report nothing, and the adopter keep old pages.
+     *
+     * <p><b>Published means owed.</b> The kernel never gives a published entry again, so from
+     * the publication until its delivery returns, {@link #lostTrack} is set: a Throwable out of
+     * the sink leaves it set, and the next drain pays with invalidatedAll().
      */
     private void drainRing(long counter) {
         long head = device.ringHeadAcquire();
@@ -446,8 +454,10 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
             int n = (int) Math.min(head - ringTail, events.capacity());
             device.copyRingEntries(ringTail, n, events);
             ringTail += n;
+            boolean owed = lostTrack;
+            lostTrack = true; // consumed, not yet delivered: owed if a Throwable escapes
             device.publishRingTail(ringTail);
-            deliverAll(n);
+            lostTrack = !deliverAll(n) || owed;
         }
         if (device.ringOverflowAcquire()) {
             drainsWithRead++;
@@ -455,9 +465,7 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         } else {
             drainsFromRing++;
         }
-        if (lostTrack) {
-            sink.invalidatedAll();
-        }
+        invalidateAllIfLostTrack();
         lastSeenCounter = counter;
     }
 
@@ -472,14 +480,21 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
         if (!readUntilLast()) {
             LOG.warn("ummunotify counter moved ({} -> {}) but read() found no event:"
                     + " invalidating every cached registration", lastSeenCounter, counter);
-            sink.invalidatedAll();
+            lostTrack = true;
+            invalidateAllIfLostTrack();
             lastSeenCounter = counter;
             return;
         }
+        invalidateAllIfLostTrack();
+        lastSeenCounter = lastReadCounter;
+    }
+
+    /** Pays what {@link #lostTrack} says the sink is owed. Holds the drain lock. */
+    private void invalidateAllIfLostTrack() {
         if (lostTrack) {
             sink.invalidatedAll();
+            lostTrack = false;
         }
-        lastSeenCounter = lastReadCounter;
     }
 
     /**
@@ -488,35 +503,43 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
      */
     private boolean readUntilLast() {
         for (;;) {
+            boolean owed = lostTrack;
+            lostTrack = true; // whatever read() takes is owed if a Throwable escapes
             int n = device.read(events);
             if (n == 0) {
+                lostTrack = owed;
                 return false;
             }
             for (int i = 0; i < n; i++) {
                 if (events.type(i) == UmmunotifyAbi.EVENT_TYPE_LAST) {
                     lastReadCounter = events.cookieOrCounter(i);
-                    deliverAll(i); // the LAST is the last record read
+                    lostTrack = !deliverAll(i) || owed; // the LAST is the last record read
                     return true;
                 }
             }
-            deliverAll(n);
+            lostTrack = !deliverAll(n) || owed;
         }
     }
 
-    /** Delivers the INVAL records 0 .. n - 1 of {@link #events}; sets {@link #lostTrack}. */
-    private void deliverAll(int n) {
+    /**
+     * Delivers the INVAL records 0 .. n - 1 of {@link #events}. {@return false if one could
+     * not be delivered or a record was not an INVAL}
+     */
+    private boolean deliverAll(int n) {
+        boolean all = true;
         for (int i = 0; i < n; i++) {
             int type = events.type(i);
             if (type == UmmunotifyAbi.EVENT_TYPE_INVAL) {
                 Long cookie = watches.recipient(events.cookieOrCounter(i));
                 if (cookie != null) { // else parked or ended: no watch has it
-                    lostTrack |= !deliver(cookie);
+                    all &= deliver(cookie);
                 }
             } else {
                 LOG.warn("unexpected ummunotify event type {}", type);
-                lostTrack = true;
+                all = false;
             }
         }
+        return all;
     }
 
     private boolean deliver(long cookie) {

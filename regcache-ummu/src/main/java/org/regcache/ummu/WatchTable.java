@@ -45,12 +45,12 @@ import java.util.Map;
  * <li>I starts after A: it queues (or merges into) an event for d, read after A: delivered to
  *     the adopter.
  * <li>I started before A and d's event was still queued at A: read after A, delivered to the
- *     adopter (the kernel queues no second event for a registration with one queued, so that
- *     one is handed on, not dropped).
- * <li>I started before A and d's event was taken off the kernel's queue before A (and
- *     delivered to the previous watch, dropped while parked, or, looked up after A, delivered
- *     to the adopter): at I's end d has no event queued, or one queued since, which is read
- *     after I's end. With REPORT_AT_END the end queues an event for d again (and moves
+ *     adopter (read() queues no second event for a registration with one queued, and a ring
+ *     entry is its own event; either way the one queued is handed on, not dropped).
+ * <li>I started before A and d's event was taken off the kernel's queue (or its ring entry
+ *     consumed: the tail published) before A (and delivered to the previous watch, dropped
+ *     while parked, or, looked up after A, delivered to the adopter): at I's end d has no
+ *     event queued, or one queued since, which is read after I's end. With REPORT_AT_END the end queues an event for d again (and moves
  *     the counter) after the pages changed and before the invalidating call returns: read
  *     after A, delivered to the adopter, seen by every acquire that begins after the call
  *     returned. Without it, nothing follows: the adopter keeps the old pages for good.

@@ -75,6 +75,19 @@ static struct ufd *pick_ring(bool mapped)
 }
 
 /*
+ * A foreign file (a fork child's copy of its parent's) that was not surely
+ * used at the fork: its owner may have agreed to the ring since, so the
+ * child's copy of its features is stale and EPERM is as right as ENOTTY.
+ * @want and the result: 0 or -errno.
+ */
+static int setup_want_now(const struct ufd *u, int want, long ret)
+{
+	if (u->foreign && want == -ENOTTY && u->used != USED && ret < 0 && errno == EPERM)
+		return -EPERM;
+	return want;
+}
+
+/*
  * UMMUNOTIFY_SETUP_RING on @u with @arg, which must fail with @want (0:
  * succeed); the tail page @page is the ring's if it succeeded, else
  * unmapped.
@@ -87,7 +100,7 @@ static void setup_ring(struct ufd *u, const struct ummunotify_ring_setup *arg, i
 	set_what("SETUP_RING fd#%u %u entries, tail %#llx, reserved %#x: %s", u->id,
 		 arg->entries, (unsigned long long)arg->tail, arg->reserved, what);
 	ret = ioctl(u->fd, UMMUNOTIFY_SETUP_RING, arg);
-	check_errno(ret, want, what);
+	check_errno(ret, -setup_want_now(u, -want, ret), what);
 	if (u->foreign)
 		return;
 	/* Without the feature the file stays unused: EXCHANGE_FEATURES checks it. */
@@ -212,7 +225,8 @@ void op_ring_setup(void)
 			return;	/* the read-only page would be a valid argument */
 		set_what("SETUP_RING fd#%u through %s", u->id, kind);
 		ret = ioctl(u->fd, UMMUNOTIFY_SETUP_RING, argp);
-		check_errno(ret, -setup_want(u, &arg, false, 0), "SETUP_RING with a bad pointer");
+		check_errno(ret, -setup_want_now(u, setup_want(u, &arg, false, 0), ret),
+			    "SETUP_RING with a bad pointer");
 		if (!u->foreign && ring_agreed(u))
 			mark_used(u, false);
 		return;

@@ -242,6 +242,7 @@ void ring_publish(struct ufd *u, uint64_t tail)
 	if (!ring->tail)
 		return;
 	__atomic_store_n(ring->tail, tail, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before any probe of the pages */
 	ring->tail_bogus = false;
 	if (ring->tail_pinned)
 		ring->ktail = tail;

@@ -177,8 +177,9 @@ static enum probe_outcome probe_last_page(struct race *r)
 /*
  * Takes the test file's next ring entry into @ev and stores the tail past
  * it: head loaded with acquire (the entry is complete below it), the tail
- * stored with release (after the copy).  Returns what read() would, with
- * errno EAGAIN if the ring has nothing.
+ * stored with release (after the copy), then a full fence before the
+ * caller probes the pages (the documented consume order).  Returns what
+ * read() would, with errno EAGAIN if the ring has nothing.
  */
 static ssize_t consume_one(struct race *r, struct ummunotify_event *ev)
 {
@@ -191,6 +192,7 @@ static ssize_t consume_one(struct race *r, struct ummunotify_event *ev)
 	}
 	*ev = slot[r->consumed & (RING_ENTRIES - 1)];
 	__atomic_store_n(r->tail, ++r->consumed, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return sizeof(*ev);
 }
 

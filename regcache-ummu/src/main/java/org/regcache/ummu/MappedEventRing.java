@@ -35,7 +35,7 @@ import org.regcache.ummu.internal.LibC;
  *     the kernel wrote before its release store of that head value. The caller loaded the
  *     counter with acquire before it, so the head it sees is at least the one the kernel
  *     published before that counter value.
- * <li>{@link #publishTail} is a volatile store, a release store and a full fence: the loads of
+ * <li>{@link #publishTail} is a release store, then a full fence: the loads of
  *     {@link #copy} before it in program order are complete before the kernel can see the new
  *     tail (its acquire load pairs with this store), so it never overwrites an entry we are
  *     still copying; and no load after it (the page tables a re-pin walks, after the delivery)
@@ -141,11 +141,12 @@ final class MappedEventRing {
     }
 
     /**
-     * Volatile store of the tail word (release, then a full fence): the entries before {@code
-     * tail} are consumed.
+     * Release store of the tail word, then a full fence (a volatile store alone would not order
+     * later plain loads on every platform): the entries before {@code tail} are consumed.
      */
     void publishTail(long tail) {
-        LONGS.setVolatile(tailWord, 0, tail);
+        LONGS.setRelease(tailWord, 0, tail);
+        VarHandle.fullFence();
     }
 
     /** Acquire load of {@code flags}: {@return whether UMMUNOTIFY_RING_OVERFLOW is set} */

@@ -426,9 +426,9 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
      *
      * <p><b>Copy, publish the tail, then deliver.</b> Copy before publishing (the release store
      * orders the copying loads before it): the kernel writes over an entry as soon as it sees a
-     * tail past it. The publication is also a full fence (see {@code MappedEventRing}): no load
-     * after it, down to a re-pin's walk of the page tables, is made before the kernel can see
-     * the tail. Publish before delivering, as read() takes an event off the kernel's queue
+     * tail past it. The publication is followed by a full fence (see {@code
+     * MappedEventRing}): no load after it, down to a re-pin's walk of the page tables, is made
+     * before the kernel can see the tail. Publish before delivering, as read() takes an event off the kernel's queue
      * before returning it: with REPORT_AT_END the kernel counts a registration as queued while
      * its last entry is not consumed, and reports an invalidation again at its end only to
      * registrations not queued. A watch may adopt the registration and pin its pages only after
@@ -478,8 +478,10 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
     private void drainByRead(long counter) {
         drainsWithRead++;
         if (!readUntilLast()) {
-            LOG.warn("ummunotify counter moved ({} -> {}) but read() found no event:"
-                    + " invalidating every cached registration", lastSeenCounter, counter);
+            if (!lostTrack) { // else owed since an earlier drain died half way: expected
+                LOG.warn("ummunotify counter moved ({} -> {}) but read() found no event:"
+                        + " invalidating every cached registration", lastSeenCounter, counter);
+            }
             lostTrack = true;
             invalidateAllIfLostTrack();
             lastSeenCounter = counter;

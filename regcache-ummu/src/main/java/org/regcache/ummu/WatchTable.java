@@ -50,10 +50,11 @@ import java.util.Map;
  * <li>I started before A and d's event was taken off the kernel's queue (or its ring entry
  *     consumed: the tail published) before A (and delivered to the previous watch, dropped
  *     while parked, or, looked up after A, delivered to the adopter): at I's end d has no
- *     event queued, or one queued since, which is read after I's end. With REPORT_AT_END the end queues an event for d again (and moves
- *     the counter) after the pages changed and before the invalidating call returns: read
- *     after A, delivered to the adopter, seen by every acquire that begins after the call
- *     returned. Without it, nothing follows: the adopter keeps the old pages for good.
+ *     event queued, or one queued since, which is read after I's end. With REPORT_AT_END
+ *     the end queues an event for d again (and moves the counter) after the pages changed
+ *     and before the invalidating call returns: read after A, delivered to the adopter,
+ *     seen by every acquire that begins after the call returned. Without it, nothing
+ *     follows: the adopter keeps the old pages for good.
  * </ul>
  * At worst a spurious invalidation, never a stale registration. So the source parks nothing
  * ({@code maxParked} 0) unless the device agreed to REPORT_AT_END. (With it, the same end

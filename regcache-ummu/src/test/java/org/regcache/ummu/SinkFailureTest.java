@@ -19,6 +19,7 @@ import org.regcache.api.InvalidationSink;
 class SinkFailureTest {
     static final long PAGE = 4096;
     static final long BASE = 0x7f5700000000L;
+    static final int EVENTS_PER_READ = UmmunotifyInvalidationSource.EVENTS_PER_READ;
 
     /** Records what it is told; its first {@link #invalidated} throws {@link Failure}. */
     static final class FailingOnceSink implements InvalidationSink {
@@ -51,10 +52,12 @@ class SinkFailureTest {
     }
 
     /**
-     * Three watched pages, all invalidated at once; the first delivery throws, the next drain
-     * must tell the sink everything is stale (the other two events were taken and lost).
-     * Mutant: {@code lostTrack} reset at the start of each drain, as before: with a ring, the
-     * next drain finds the ring empty and reports nothing.
+     * More watched pages than one read() returns (the source reads {@value #EVENTS_PER_READ} at
+     * a time), all invalidated at once; the first delivery throws. The next drain must tell the
+     * sink that everything is stale: the rest of the batch the failed drain had taken (read(),
+     * or consumed from the ring) is gone from the kernel. Mutant: {@code lostTrack} reset at the
+     * start of each drain, as before: the next drain reads the rest, up to the LAST, and reports
+     * nothing for the lost ones.
      */
     @ParameterizedTest(name = "ring entries {0}")
     @ValueSource(ints = {0, 4})
@@ -63,17 +66,18 @@ class SinkFailureTest {
         UmmunotifyInvalidationSource source = new UmmunotifyInvalidationSource(device, false);
         FailingOnceSink sink = new FailingOnceSink();
         source.start(sink);
-        for (int i = 0; i < 3; i++) {
-            source.watch(i, BASE + 2 * i * PAGE, PAGE);
+        int pages = EVENTS_PER_READ + 44;
+        for (int i = 0; i < pages; i++) {
+            source.watch(i, BASE + 2L * i * PAGE, PAGE);
         }
-        device.invalidate(BASE, BASE + 5 * PAGE);
+        device.invalidate(BASE, BASE + 2L * pages * PAGE);
 
         assertThrows(Failure.class, source::drain);
         assertTrue(source.hasPendingInvalidations(), "the failed drain settled nothing");
         source.drain();
 
-        assertEquals(1, sink.invalidatedAll, "the events taken and lost are made up for: "
-                + sink.invalidated);
+        assertEquals(1, sink.invalidatedAll, "the events taken and lost are made up for ("
+                + sink.invalidated.size() + " delivered of " + pages + ")");
         assertTrue(!source.hasPendingInvalidations());
         source.drain();
         assertEquals(1, sink.invalidatedAll, "and only once");

@@ -277,6 +277,8 @@ __attribute__((format(printf, 1, 2)))
 void set_what(const char *fmt, ...);
 const char *errname(int err);
 bool check_errno(long ret, int want, const char *call);
+void check_mmap_refused(struct ufd *u, size_t len, int prot, int flags, off_t offset, int want,
+			const char *what);
 
 /* model.c: the oracle's view of each file */
 struct ufd *fd_slot_free(void);

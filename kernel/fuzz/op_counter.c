@@ -109,7 +109,6 @@ void op_map_counter_hostile(void)
 	int prot = PROT_READ, flags = MAP_SHARED, want;
 	off_t offset = 0;
 	const char *what;
-	void *p;
 
 	if (!u)
 		return;
@@ -153,10 +152,7 @@ void op_map_counter_hostile(void)
 		break;
 	}
 	set_what("mmap fd#%u with %s", u->id, what);
-	p = mmap(NULL, len, prot, flags, u->fd, offset);
-	check_errno(p == MAP_FAILED ? -1 : 0, want, what);
-	if (p != MAP_FAILED)
-		munmap(p, len);
+	check_mmap_refused(u, len, prot, flags, offset, want, what);
 	if (!u->foreign)
 		mark_used(u, false);
 }

@@ -255,7 +255,6 @@ void op_ring_map(void)
 	long ps = P.page_size;
 	const char *what;
 	size_t len;
-	void *p;
 
 	if (!u)
 		return;
@@ -299,10 +298,7 @@ void op_ring_map(void)
 		break;
 	}
 	set_what("mmap the ring of fd#%u with %s", u->id, what);
-	p = mmap(NULL, len, prot, flags, u->fd, offset);
-	check_errno(p == MAP_FAILED ? -1 : 0, want, what);
-	if (p != MAP_FAILED)
-		munmap(p, len);
+	check_mmap_refused(u, len, prot, flags, offset, want, what);
 	/*
 	 * Without the feature the offset is refused as any other: a file
 	 * unused stays so (EXCHANGE_FEATURES checks it), as in 2010.

@@ -269,6 +269,20 @@ const char *errname(int err)
  * Checks that a system call that returned @ret (with errno) failed with
  * @want, or succeeded if @want is 0.
  */
+/*
+ * An mmap() of @u in a shape that must fail with @want (the shape @what),
+ * unmapped again if the kernel took it.
+ */
+void check_mmap_refused(struct ufd *u, size_t len, int prot, int flags, off_t offset, int want,
+			const char *what)
+{
+	void *p = mmap(NULL, len, prot, flags, u->fd, offset);
+
+	check_errno(p == MAP_FAILED ? -1 : 0, want, what);
+	if (p != MAP_FAILED)
+		munmap(p, len);
+}
+
 bool check_errno(long ret, int want, const char *call)
 {
 	int got = ret < 0 ? errno : 0;

@@ -196,8 +196,7 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
      * only when {@code eventRing}: with it the source drains from a ring mapped from the module,
      * without system calls; a module without it, or a ring that cannot be set up, is used with
      * read(), with one INFO log line from the device ({@link #eventRingInUse()} tells which).
-     * Without {@code
-     * eventRing} (a test's comparison), events are read().
+     * Without {@code eventRing} (a test's comparison), events are read().
      */
     static UmmunotifyInvalidationSource open(Path devicePath, boolean backgroundDrainer,
             boolean skipSamePageInvalidations, boolean eventRing) {
@@ -428,18 +427,19 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
      * orders the copying loads before it): the kernel writes over an entry as soon as it sees a
      * tail past it. The publication is followed by a full fence (see {@code
      * MappedEventRing}): no load after it, down to a re-pin's walk of the page tables, is made
-     * before the kernel can see the tail. Publish before delivering, as read() takes an event off the kernel's queue
-     * before returning it: with REPORT_AT_END the kernel counts a registration as queued while
-     * its last entry is not consumed, and reports an invalidation again at its end only to
-     * registrations not queued. A watch may adopt the registration and pin its pages only after
+     * before the kernel can see the tail. Publish before delivering, as read() takes an event
+     * off the kernel's queue before returning it: with REPORT_AT_END the kernel counts a
+     * registration as queued while its last entry is not consumed, and reports an invalidation
+     * again at its end only to registrations not queued. A watch may adopt the registration and pin its pages only after
      * the delivery; if the invalidation that wrote the entry ends after our publication, its
      * end sees the entry consumed (and the tail moved since it started) and reports again; if
      * it ended before, the pages had changed before the pin. Delivered first, an end between
      * the pin and the publication would report nothing, and the adopter keep old pages.
      *
      * <p><b>Published means owed.</b> The kernel never gives a published entry again, so from
-     * the publication until its delivery returns, {@link #lostTrack} is set: a Throwable out of
-     * the sink leaves it set, and the next drain pays with invalidatedAll().
+     * the publication until its delivery returns, {@link #lostTrack} is set ({@link
+     * #deliverTaken}): a Throwable out of the sink leaves it set, and the next drain pays with
+     * invalidatedAll().
      */
     private void drainRing(long counter) {
         long head = device.ringHeadAcquire();
@@ -454,10 +454,8 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
             int n = (int) Math.min(head - ringTail, events.capacity());
             device.copyRingEntries(ringTail, n, events);
             ringTail += n;
-            boolean owed = lostTrack;
-            lostTrack = true; // consumed, not yet delivered: owed if a Throwable escapes
             device.publishRingTail(ringTail);
-            lostTrack = !deliverAll(n) || owed;
+            deliverTaken(n);
         }
         if (device.ringOverflowAcquire()) {
             drainsWithRead++;
@@ -505,22 +503,31 @@ public final class UmmunotifyInvalidationSource implements InvalidationSource {
      */
     private boolean readUntilLast() {
         for (;;) {
-            boolean owed = lostTrack;
-            lostTrack = true; // whatever read() takes is owed if a Throwable escapes
             int n = device.read(events);
             if (n == 0) {
-                lostTrack = owed;
                 return false;
             }
             for (int i = 0; i < n; i++) {
                 if (events.type(i) == UmmunotifyAbi.EVENT_TYPE_LAST) {
                     lastReadCounter = events.cookieOrCounter(i);
-                    lostTrack = !deliverAll(i) || owed; // the LAST is the last record read
+                    deliverTaken(i); // the LAST is the last record read
                     return true;
                 }
             }
-            lostTrack = !deliverAll(n) || owed;
+            deliverTaken(n);
         }
+    }
+
+    /**
+     * Delivers records 0 .. n - 1 of {@link #events}, just taken from the kernel (read(), or
+     * the ring's tail published past them), which will not give them again: {@link #lostTrack}
+     * is set until they are delivered, so a Throwable out of the sink leaves it set for the
+     * next drain, and stays set afterwards if one could not be delivered.
+     */
+    private void deliverTaken(int n) {
+        boolean owed = lostTrack;
+        lostTrack = true;
+        lostTrack = !deliverAll(n) || owed;
     }
 
     /**
